@@ -1,0 +1,65 @@
+# Revo: `make demo` sets everything up and runs the demo; `make test` runs lint and tests.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements/base.txt requirements/dev.txt | cksum | cut -d' ' -f1)
+MANAGE := $(PY) manage.py
+HOST ?= 0.0.0.0
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install services demo serve worker beat stop status migrate test lint format bench clean destroy
+
+help: ## List the targets
+	@grep -hE '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sort | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements/base.txt requirements/dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP) ## Create .venv and install the pinned requirements
+
+services: install ## Start the embedded PostgreSQL and Redis (unless DATABASE_URL / REDIS_URL are set)
+	$(PY) -m revo.embedded start
+
+migrate: services ## Apply migrations to the public schema and every tenant
+	$(MANAGE) migrate_schemas --verbosity 0
+
+demo: migrate ## Set up the demo tenant acme (one user per role) and show how to open it
+	$(MANAGE) setup_demo
+	@echo
+	@echo "Next: make serve, then open http://acme.localhost:8000/admin/ and sign in with a user above."
+
+serve: migrate ## Run the development web server on the embedded services
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+stop: ## Stop the embedded PostgreSQL and Redis
+	@if [ -x $(PY) ]; then $(PY) -m revo.embedded stop; else echo "nothing to stop"; fi
+
+status: install ## Show whether the embedded services are running
+	$(PY) -m revo.embedded status
+
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Format and auto-fix with ruff
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint ## Lint, then run the test suite on the embedded services
+	$(PY) -m revo.embedded start
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: services ## Run every benchmark in bench/ (each ends with a RESULT line)
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean: ## Remove caches (keeps .venv and the embedded data)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+destroy: stop ## Stop the services and delete .revo/ (all embedded data)
+	rm -rf .revo

@@ -1,0 +1,85 @@
+"""Test harness: the embedded PostgreSQL and Redis, one migrated test tenant (plus a
+second one for isolation tests) created once per session, and clients addressed by host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from revo.tenancy.models import Tenant
+
+TEST_SLUG = "test"
+TEST_DOMAIN = "test.localhost"
+OTHER_SLUG = "other"
+OTHER_DOMAIN = "other.localhost"
+PUBLIC_DOMAIN = "localhost"
+ADMIN_PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    from revo.tenancy.services import public_tenant_ensure, tenant_provision
+
+    with django_db_blocker.unblock():
+        public_tenant_ensure(domain=PUBLIC_DOMAIN)
+        for slug, domain in ((TEST_SLUG, TEST_DOMAIN), (OTHER_SLUG, OTHER_DOMAIN)):
+            tenant_provision(
+                slug=slug,
+                name=f"{slug.title()} Ltd",
+                domain=domain,
+                admin_email=f"admin@{slug}.example",
+                admin_password=ADMIN_PASSWORD,
+                timezone="Europe/Berlin",
+                postal_address=f"{slug.title()} Ltd, 1 Test Street, Berlin",
+            )
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test() -> Iterator[None]:
+    """A request or schema switch in one test must not leak into the next."""
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenant(db) -> Iterator[Tenant]:
+    """The session's test tenant, with the connection switched into its schema."""
+    test_tenant = Tenant.objects.get(slug=TEST_SLUG)
+    connection.set_tenant(test_tenant)
+    yield test_tenant
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return Tenant.objects.get(slug=OTHER_SLUG)
+
+
+@pytest.fixture
+def in_other_tenant(other_tenant):  # noqa: ANN201
+    """Run a block in the second tenant: ``with in_other_tenant(): ...``."""
+
+    def _context():  # noqa: ANN202
+        return schema_context(other_tenant.schema_name)
+
+    return _context
+
+
+@pytest.fixture
+def tenant_client(tenant) -> Client:
+    """A client addressing the test tenant by its host name."""
+    return Client(HTTP_HOST=TEST_DOMAIN)
+
+
+@pytest.fixture
+def other_client(other_tenant) -> Client:
+    return Client(HTTP_HOST=OTHER_DOMAIN)
+
+
+@pytest.fixture
+def public_client(db) -> Client:
+    return Client(HTTP_HOST=PUBLIC_DOMAIN)
