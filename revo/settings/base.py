@@ -51,6 +51,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "rest_framework_simplejwt.token_blacklist",
     "revo.accounts",
+    "revo.audit",
     "revo.leads",
     "revo.deals",
     "revo.contracts",
@@ -58,6 +59,7 @@ TENANT_APPS = [
     "revo.reviews",
     "revo.agents",
     "revo.llm",
+    "revo.mail",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
