@@ -243,3 +243,13 @@ LOGGING = {
         "pgserver": {"level": "WARNING"},
     },
 }
+
+# --------------------------------------------------------------------------- agent runs
+
+AGENT_RUN_MAX_ATTEMPTS = env_int("AGENT_RUN_MAX_ATTEMPTS", 4)
+AGENT_RETRY_BACKOFF_BASE = env_float("AGENT_RETRY_BACKOFF_BASE", 10.0)  # seconds
+AGENT_RETRY_BACKOFF_MAX = env_float("AGENT_RETRY_BACKOFF_MAX", 600.0)
+# A running run whose worker has not written a heartbeat for this long is taken back.
+AGENT_HEARTBEAT_TIMEOUT = env_int("AGENT_HEARTBEAT_TIMEOUT", 300)
+# A queued run still waiting after this long is re-enqueued (its message was lost).
+AGENT_QUEUED_STALE_AFTER = env_int("AGENT_QUEUED_STALE_AFTER", 600)

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from revo.agents.models import AgentRun, PipelineRun
+
+
+def agent_run_for_update(run_id: str) -> QuerySet[AgentRun]:
+    return AgentRun.objects.select_for_update().filter(run_id=run_id)
+
+
+def pipeline_run_for_update(run_id: str) -> QuerySet[PipelineRun]:
+    return PipelineRun.objects.select_for_update().filter(run_id=run_id)
