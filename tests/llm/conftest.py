@@ -3,12 +3,14 @@ settings that keep timeouts, backoff and cool-downs short."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from pytest_django import Settings
 
 from revo.llm.backends import reset_backends
+from revo.llm.backends.base import ChatMessage, ChatRequest
 from tests.fakes.ollama import FakeOllama, fake_ollama_server
 from tests.fakes.openai import FakeOpenAI, fake_openai_server
 
@@ -65,3 +67,37 @@ def _fresh_backends() -> Iterator[None]:
     reset_backends()
     yield
     reset_backends()
+
+
+OUTREACH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"subject": {"type": "string"}, "body": {"type": "string"}},
+    "required": ["subject", "body"],
+    "additionalProperties": False,
+}
+
+
+@pytest.fixture
+def outreach_schema() -> dict[str, Any]:
+    return OUTREACH_SCHEMA
+
+
+@pytest.fixture
+def chat_request() -> Callable[..., ChatRequest]:
+    """Build a ``ChatRequest`` for the outreach prompt; keyword arguments override fields."""
+
+    def build(**overrides: Any) -> ChatRequest:
+        fields: dict[str, Any] = {
+            "messages": [
+                ChatMessage(role="system", content="You write short B2B emails as JSON."),
+                ChatMessage(role="user", content="Write to Ana at Acme."),
+            ],
+            "model": "",
+            "json_schema": OUTREACH_SCHEMA,
+            "options": {},
+            "prompt_key": "sdr.outreach",
+        }
+        fields.update(overrides)
+        return ChatRequest(**fields)
+
+    return build
