@@ -266,7 +266,13 @@ def _decode(response: requests.Response) -> Any:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc)
+    """The root cause of a requests error ("[Errno 111] Connection refused"), not urllib3's
+    wrapping of it."""
+    inner: object = exc.args[0] if exc.args else exc
+    inner = getattr(inner, "reason", None) or inner  # urllib3's MaxRetryError
+    text = str(inner)
+    if "Failed to establish a new connection: " in text:
+        text = text.split("Failed to establish a new connection: ", 1)[1]
     return text if len(text) <= 200 else text[:200] + "…"
 
 

@@ -166,8 +166,10 @@ def test_fails_over_on_a_server_error_without_waiting_for_a_retry_round(
 def test_every_url_refusing_ends_in_a_connection_error(ollama_settings, chat_request):
     ollama_settings.OLLAMA_URL = f"{closed_port_url()},{closed_port_url()}"
 
-    with pytest.raises(LLMConnectionError, match="gave up after 6 attempts"):
+    with pytest.raises(LLMConnectionError, match="gave up after 6 attempts") as caught:
         get_backend().chat(chat_request())
+
+    assert "Connection refused" in str(caught.value)
 
 
 def test_circuit_opens_after_consecutive_failures_and_half_opens_after_the_cooldown(
