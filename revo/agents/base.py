@@ -46,6 +46,9 @@ class ItemResult:
         return cls("skipped", detail)
 
 
+ProgressCallback = Callable[[Any, str, str, "ItemResult"], None]
+
+
 @dataclass
 class AgentContext:
     """What an agent run knows: its run row (for ids and counters), the time it started

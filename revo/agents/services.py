@@ -78,9 +78,11 @@ def agent_run_create(
     limit: int | None = None,
     options: dict[str, Any] | None = None,
     enqueue: bool = True,
+    sync: bool = False,
 ) -> Created:
-    """Create a queued agent run and enqueue it after commit. The same idempotency key
-    returns the first run instead of creating another."""
+    """Create a queued agent run and enqueue it after commit (``sync``: the caller executes
+    it in-process instead). The same idempotency key returns the first run instead of
+    creating another."""
     _validate_agent(agent)
     Trigger(trigger)
     if idempotency_key:
@@ -94,10 +96,10 @@ def agent_run_create(
                 trigger=trigger,
                 requested_by=requested_by,
                 idempotency_key=idempotency_key or None,
-                options=_options(limit, options),
+                options=_options(limit, {**(options or {}), **({"sync": True} if sync else {})}),
                 max_attempts=settings.AGENT_RUN_MAX_ATTEMPTS,
             )
-            if enqueue:
+            if enqueue and not sync:
                 _enqueue_agent_run(run)
     except IntegrityError:
         # Another request with the same key won the race: hand back its run.
@@ -112,7 +114,7 @@ def pipeline_run_create(
     requested_by: User | None = None,
     idempotency_key: str | None = None,
     limit: int | None = None,
-    enqueue: bool = True,
+    sync: bool = False,
 ) -> Created:
     """A pipeline runs its stages in order, one ``AgentRun`` each; the next stage is
     created and enqueued when the previous one succeeds."""
@@ -131,10 +133,10 @@ def pipeline_run_create(
                 requested_by=requested_by,
                 idempotency_key=idempotency_key or None,
                 stages=stages,
-                options=_options(limit, None),
+                options=_options(limit, {"sync": True} if sync else None),
             )
             transition_apply(instance=pipeline, transition="start", by=requested_by)
-            _create_stage(pipeline, 0, enqueue=enqueue)
+            _create_stage(pipeline, 0, enqueue=not sync)
     except IntegrityError:
         return Created(PipelineRun.objects.get(idempotency_key=idempotency_key), False)
     return Created(pipeline, True)
@@ -244,7 +246,12 @@ def _claim(run_id: str, worker: str) -> AgentRun | None:
         return run
 
 
-def agent_run_execute(*, run_id: str, worker: str | None = None) -> ExecutionOutcome:
+def agent_run_execute(
+    *,
+    run_id: str,
+    worker: str | None = None,
+    progress: base.ProgressCallback | None = None,
+) -> ExecutionOutcome:
     """Execute one agent run (the Celery task and ``run_pipeline --sync`` both call this).
     Idempotent: a run that is not queued (already done, or running elsewhere) is left alone.
     """
@@ -254,11 +261,17 @@ def agent_run_execute(*, run_id: str, worker: str | None = None) -> ExecutionOut
         return ExecutionOutcome(AgentRun.objects.get(run_id=run_id), executed=False)
     agent = base.get_agent(run.agent)
     item_log = _ItemLog(run)
+
+    def on_item(item_type: str, item_id: str, result: base.ItemResult) -> None:
+        item_log.add(item_type, item_id, result)
+        if progress is not None:
+            progress(run, item_type, item_id, result)
+
     ctx = base.AgentContext(
         run=run,
         limit=run.options.get("limit"),
         options=run.options,
-        on_item=item_log.add,
+        on_item=on_item,
         should_stop=lambda: item_log.cancelled,
     )
     with log_context.bind(run_id=run.run_id, agent=run.agent):
@@ -308,7 +321,7 @@ def _after_failure(run: AgentRun, exc: Exception) -> ExecutionOutcome:
             reason=payload["message"][:500],
             update_fields=["finished_at", "error_payload"],
         )
-        if retryable and run.attempts < run.max_attempts:
+        if retryable and run.attempts < run.max_attempts and not run.options.get("sync"):
             delay = backoff_seconds(run.attempts)
             transition_apply(instance=run, transition="requeue", update_fields=["queued_at"])
             _enqueue_agent_run(run, countdown=delay)
@@ -332,7 +345,7 @@ def _pipeline_advance(run: AgentRun) -> None:
         return
     next_index = run.stage_index + 1
     if next_index < len(pipeline.stages):
-        _create_stage(pipeline, next_index, enqueue=True)
+        _create_stage(pipeline, next_index, enqueue=not pipeline.options.get("sync"))
     else:
         transition_apply(instance=pipeline, transition="succeed", update_fields=["finished_at"])
 
@@ -480,3 +493,11 @@ def runs_sweep(*, now=None) -> dict[str, int]:  # noqa: ANN001
                     transition_apply(instance=run, transition="bury", update_fields=["finished_at"])
                 counts["reclaimed"] += 1
     return counts
+
+
+def schedule_slot(*, period_minutes: int, now=None) -> str:  # noqa: ANN001
+    """The start of the current schedule period, as a stable string (UTC)."""
+    now = now or timezone.now()
+    epoch_minutes = int(now.timestamp() // 60)
+    start = epoch_minutes - epoch_minutes % max(1, period_minutes)
+    return str(start)

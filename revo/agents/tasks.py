@@ -21,3 +21,18 @@ def agent_run_task(run_id: str) -> dict:
 @app.task(base=TenantScopedTask, name="revo.agents.sweep")
 def runs_sweep_task() -> dict:
     return services.runs_sweep()
+
+
+@app.task(base=TenantScopedTask, name="revo.agents.scheduled_run")
+def scheduled_run_task(agent: str, period_minutes: int = 60, options: dict | None = None) -> dict:
+    """Started by the tenant's beat schedule. The idempotency key names the schedule slot,
+    so a slot fired twice (beat restarted, clock skew) still makes one run."""
+    slot = services.schedule_slot(period_minutes=period_minutes)
+    phase = (options or {}).get("phase", "all")
+    created = services.agent_run_create(
+        agent=agent,
+        trigger="schedule",
+        idempotency_key=f"schedule:{agent}:{phase}:{slot}",
+        options=options,
+    )
+    return {"run_id": str(created.run.run_id), "created": created.created}

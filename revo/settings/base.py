@@ -60,6 +60,8 @@ TENANT_APPS = [
     "revo.agents",
     "revo.llm",
     "revo.mail",
+    # periodic tasks live in each tenant's schema (tenant-aware beat scheduler)
+    "django_celery_beat",
 ]
 
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -200,7 +202,18 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 # the hard time limit so a long task is never run twice while it is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 60}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
+AGENT_QUEUES = (
+    "agents.sdr",
+    "agents.sales",
+    "agents.negotiation",
+    "agents.finance",
+    "agents.pipeline",
+)
+CELERY_TASK_ROUTES = {
+    "revo.agents.sweep": {"queue": "agents.pipeline"},
+    "revo.agents.scheduled_run": {"queue": "agents.pipeline"},
+}
 CELERY_TIMEZONE = "UTC"
 
 # --------------------------------------------------------------------------- LLM

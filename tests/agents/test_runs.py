@@ -228,7 +228,7 @@ def test_pipeline_runs_its_stages_in_order(
     tenant, scripted_agent, django_capture_on_commit_callbacks
 ):
     created = services.pipeline_run_create(
-        trigger="cli", agents=["scripted", "scripted"], enqueue=False
+        trigger="cli", agents=["scripted", "scripted"], sync=True
     )
     pipeline = created.run
     first = pipeline.agent_runs.get()
