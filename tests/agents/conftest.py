@@ -16,9 +16,10 @@ class ScriptedAgent(base.BaseAgent):
     name = "scripted"
     item_type = "item"
     processed: list[str] = []  # noqa: RUF012 - shared on purpose, reset by the fixture
+    default_items: list[str] = []  # noqa: RUF012 - items when the run's options name none
 
     def select(self, context: base.AgentContext) -> list[str]:
-        return list(context.options.get("items", []))
+        return list(context.options.get("items", type(self).default_items))
 
     def process(self, item_id: str, context: base.AgentContext) -> base.ItemResult:
         from revo.core.exceptions import InvalidInput
@@ -38,6 +39,7 @@ class ScriptedAgent(base.BaseAgent):
 @pytest.fixture
 def scripted_agent() -> Iterator[type[ScriptedAgent]]:
     ScriptedAgent.processed = []
+    ScriptedAgent.default_items = []
     base.register(ScriptedAgent)
     yield ScriptedAgent
     base.unregister(ScriptedAgent.name)
