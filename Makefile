@@ -9,7 +9,10 @@ HOST ?= 0.0.0.0
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install services demo serve worker beat stop status migrate test lint format bench clean destroy
+QUEUES := default,agents.sdr,agents.sales,agents.negotiation,agents.finance,agents.pipeline,mail
+CELERY := $(VENV)/bin/celery -A revo
+
+.PHONY: help install services demo serve web worker beat stop status migrate test lint format bench clean destroy
 
 help: ## List the targets
 	@grep -hE '^[a-z][a-z_-]*:.*## ' $(MAKEFILE_LIST) | sort | \
@@ -34,8 +37,20 @@ demo: migrate ## Set up the demo tenant acme (one user per role) and show how to
 	@echo
 	@echo "Next: make serve, then open http://acme.localhost:8000/admin/ and sign in with a user above."
 
-serve: migrate ## Run the development web server on the embedded services
+serve: migrate ## Web server + a Celery worker + beat on the embedded services (Ctrl-C stops all)
+	@trap 'kill 0' EXIT INT TERM; \
+	$(CELERY) worker -Q $(QUEUES) --loglevel INFO --concurrency 2 -n revo@%h & \
+	$(CELERY) beat --loglevel INFO & \
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+web: migrate ## Only the development web server
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+worker: migrate ## Only a Celery worker on every queue
+	$(CELERY) worker -Q $(QUEUES) --loglevel INFO --concurrency 2 -n revo@%h
+
+beat: migrate ## Only the tenant-aware beat scheduler
+	$(CELERY) beat --loglevel INFO
 
 stop: ## Stop the embedded PostgreSQL and Redis
 	@if [ -x $(PY) ]; then $(PY) -m revo.embedded stop; else echo "nothing to stop"; fi

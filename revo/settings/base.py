@@ -202,6 +202,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 # the hard time limit so a long task is never run twice while it is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 60}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Keep Revo's JSON log lines in workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.db_scheduler:TenantAwareDatabaseScheduler"
 AGENT_QUEUES = (
     "agents.sdr",
