@@ -1,0 +1,44 @@
+"""Fixtures for tests that need committed data seen by other threads or a live server:
+a dedicated tenant provisioned for the module and dropped after it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from revo.accounts.models import User
+from revo.api.tokens import token_pair_issue
+from revo.tenancy.services import ProvisionResult, tenant_provision
+from tests.conftest import ADMIN_PASSWORD
+
+
+@pytest.fixture(scope="module")
+def committed_tenant(django_db_setup, django_db_blocker) -> Iterator[ProvisionResult]:
+    """A tenant whose rows are committed (no test transaction around them). Tests using it
+    must not request ``db`` and must wrap database access in ``django_db_blocker.unblock()``."""
+    slug = f"live-{uuid.uuid4().hex[:8]}"
+    with django_db_blocker.unblock():
+        result = tenant_provision(
+            slug=slug,
+            name="Live Ltd",
+            domain=f"{slug}.localhost",
+            admin_email=f"admin@{slug}.example",
+            admin_password=ADMIN_PASSWORD,
+        )
+    try:
+        yield result
+    finally:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            result.tenant.delete(force_drop=True)
+
+
+def committed_admin_token(result: ProvisionResult) -> str:
+    """A fresh access token of the committed tenant's admin (call inside ``unblock()``)."""
+    with schema_context(result.tenant.schema_name):
+        admin = User.objects.get(pk=result.admin.pk)
+        return token_pair_issue(user=admin)["access"]
