@@ -19,7 +19,10 @@ from tests.conftest import ADMIN_PASSWORD
 @pytest.fixture(scope="module")
 def committed_tenant(django_db_setup, django_db_blocker) -> Iterator[ProvisionResult]:
     """A tenant whose rows are committed (no test transaction around them). Tests using it
-    must not request ``db`` and must wrap database access in ``django_db_blocker.unblock()``."""
+    are marked ``django_db`` (so the session sets up the test database at all) and reach
+    the database from other threads or inside ``django_db_blocker.unblock()``."""
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        raise RuntimeError("committed_tenant needs the test database: mark the test django_db")
     slug = f"live-{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
         result = tenant_provision(

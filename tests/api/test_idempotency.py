@@ -164,6 +164,7 @@ def test_purge_command_covers_every_tenant(tenant, admin, in_other_tenant, capsy
 PARALLEL = 24
 
 
+@pytest.mark.django_db
 def test_parallel_identical_posts_execute_exactly_once(committed_tenant, django_db_blocker):
     schema = committed_tenant.tenant.schema_name
     domain = committed_tenant.domain.domain
