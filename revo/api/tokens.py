@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from revo.accounts.models import User
@@ -58,6 +58,17 @@ def token_user(payload: dict[str, Any]) -> User:
     if payload.get(PERMISSIONS_VERSION_CLAIM) != user.permissions_version:
         raise TokenRefused("The user's permissions changed; sign in again.")
     return user
+
+
+def access_token_issue(*, user: User) -> str:
+    """An access token alone (no refresh token, nothing written): for service accounts,
+    scripts and tests."""
+    token = AccessToken()
+    token["sub"] = str(user.pk)
+    token[TENANT_CLAIM] = connection.schema_name
+    token[ROLE_CLAIM] = user.role
+    token[PERMISSIONS_VERSION_CLAIM] = user.permissions_version
+    return str(token)
 
 
 def token_pair_issue(*, user: User) -> dict[str, str]:

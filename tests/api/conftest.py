@@ -11,7 +11,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from revo.accounts.models import User
-from revo.api.tokens import token_pair_issue
+from revo.api.tokens import access_token_issue
 from revo.tenancy.services import ProvisionResult, tenant_provision
 from tests.conftest import ADMIN_PASSWORD
 
@@ -41,7 +41,8 @@ def committed_tenant(django_db_setup, django_db_blocker) -> Iterator[ProvisionRe
 
 
 def committed_admin_token(result: ProvisionResult) -> str:
-    """A fresh access token of the committed tenant's admin (call inside ``unblock()``)."""
+    """A fresh access token of the committed tenant's admin. Writes nothing, so it holds no
+    lock a request served by another thread could wait for."""
     with schema_context(result.tenant.schema_name):
         admin = User.objects.get(pk=result.admin.pk)
-        return token_pair_issue(user=admin)["access"]
+        return access_token_issue(user=admin)
