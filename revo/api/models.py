@@ -11,6 +11,8 @@ from django.utils import timezone
 from revo.core.models import TimestampedModel
 
 IDEMPOTENCY_KEY_TTL = timedelta(hours=24)
+# A request still "in progress" after this long died with its process: its key is reclaimed.
+IDEMPOTENCY_STALE_AFTER = timedelta(minutes=10)
 
 
 class IdempotencyKey(TimestampedModel):
@@ -48,3 +50,10 @@ class IdempotencyKey(TimestampedModel):
     @property
     def is_expired(self) -> bool:
         return self.created_at <= timezone.now() - IDEMPOTENCY_KEY_TTL
+
+    @property
+    def is_stale(self) -> bool:
+        return (
+            self.status == self.Status.IN_PROGRESS
+            and self.created_at <= timezone.now() - IDEMPOTENCY_STALE_AFTER
+        )

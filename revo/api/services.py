@@ -26,8 +26,8 @@ class Claim:
 
 def idempotency_key_claim(*, user: User, endpoint: str, key: str, request_hash: str) -> Claim:
     """Insert the key as ``in_progress`` in its own committed transaction: among concurrent
-    requests with the same key, the unique constraint lets exactly one win. An expired key
-    is replaced."""
+    requests with the same key, the unique constraint lets exactly one win. An expired key,
+    or one left in progress by a request that died, is replaced."""
     for _attempt in range(2):
         try:
             with transaction.atomic():
@@ -39,7 +39,7 @@ def idempotency_key_claim(*, user: User, endpoint: str, key: str, request_hash: 
             existing = IdempotencyKey.objects.filter(user=user, endpoint=endpoint, key=key).first()
             if existing is None:  # released in between: try again
                 continue
-            if not existing.is_expired:
+            if not (existing.is_expired or existing.is_stale):
                 return Claim(record=existing, won=False)
             IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
     raise IntegrityError(f"idempotency key {key!r} keeps changing under us")

@@ -76,6 +76,21 @@ def test_retry_while_the_first_request_still_runs_gets_409(api_client, admin, au
     assert not User.objects.filter(email="new@example.com").exists()
 
 
+def test_a_key_left_in_progress_by_a_dead_request_is_reclaimed(api_client, admin, auth_header):
+    IdempotencyKey.objects.create(
+        user=admin,
+        endpoint=f"POST {USERS_URL}",
+        key="key-1",
+        request_hash="0" * 64,
+        created_at=timezone.now() - timedelta(minutes=11),
+    )
+
+    response = _post(api_client, auth_header(admin), _body())
+
+    assert response.status_code == 201
+    assert IdempotencyKey.objects.get().status == IdempotencyKey.Status.COMPLETED
+
+
 def test_a_failed_request_releases_its_key(api_client, admin, auth_header):
     headers = auth_header(admin)
     failed = _post(api_client, headers, {**_body(), "password": "123"})
