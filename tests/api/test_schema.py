@@ -86,8 +86,9 @@ def test_schema_generates_without_warnings(tmp_path):
         )
 
 
-def test_swagger_ui_is_served(client, db):
-    response = client.get("/api/docs/", HTTP_HOST=TEST_DOMAIN)
+@pytest.mark.parametrize("host", [TEST_DOMAIN, PUBLIC_DOMAIN], ids=["tenant-host", "public-host"])
+def test_swagger_ui_is_served(client, db, host):
+    response = client.get("/api/docs/", HTTP_HOST=host)
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
