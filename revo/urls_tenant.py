@@ -1,16 +1,29 @@
 """URLs of a tenant's host (``acme.localhost``): the admin review dashboard and the API."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from revo.accounts.api.urls import auth_urlpatterns, users_urlpatterns
+from revo.api.views import DocsView, SchemaView
 from revo.core import health
 
 admin.site.site_header = "Revo"
 admin.site.site_title = "Revo"
 admin.site.index_title = "Review dashboard"
 
+api_v1_patterns = [
+    *auth_urlpatterns,
+    *users_urlpatterns,
+]
+
 urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1_patterns)),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
+    path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler404 = "revo.api.errors.not_found"
+handler500 = "revo.api.errors.server_error"

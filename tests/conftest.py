@@ -83,3 +83,37 @@ def other_client(other_tenant) -> Client:
 @pytest.fixture
 def public_client(db) -> Client:
     return Client(HTTP_HOST=PUBLIC_DOMAIN)
+
+
+# --------------------------------------------------------------------------- API
+
+
+@pytest.fixture
+def api_client(tenant):  # noqa: ANN201
+    """A DRF client addressing the test tenant's host (JSON by default)."""
+    from rest_framework.test import APIClient
+
+    return APIClient(HTTP_HOST=TEST_DOMAIN)
+
+
+@pytest.fixture
+def user_by_role(tenant):  # noqa: ANN201
+    """``user_by_role("sales")``: a new user of the test tenant with that role."""
+    from tests.factories import UserFactory
+
+    def _make(role: str, **fields: object):  # noqa: ANN202
+        return UserFactory(role=role, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def auth_header():  # noqa: ANN201
+    """``client.get(url, **auth_header(user))``: a fresh access token for ``user``, issued
+    for the schema the connection is in."""
+    from revo.api.tokens import token_pair_issue
+
+    def _header(user) -> dict[str, str]:  # noqa: ANN001
+        return {"HTTP_AUTHORIZATION": f"Bearer {token_pair_issue(user=user)['access']}"}
+
+    return _header

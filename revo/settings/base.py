@@ -3,6 +3,8 @@ through ``revo.settings.env``; ``dev``, ``test`` and ``prod`` adjust the rest.""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +32,7 @@ SHARED_APPS = [
     "revo.tenancy",
     # platform operators live in the public schema; tenant users in each tenant's schema
     "revo.accounts",
+    "revo.api",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -51,6 +54,7 @@ TENANT_APPS = [
     "django.contrib.admin",
     "rest_framework_simplejwt.token_blacklist",
     "revo.accounts",
+    "revo.api",
     "revo.audit",
     "revo.leads",
     "revo.deals",
@@ -157,24 +161,39 @@ CACHES = {
 # --------------------------------------------------------------------------- API
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["revo.api.authentication.TenantJWTAuthentication"],
+    # Every view declares its permission; see revo.api.permissions.
+    "DEFAULT_PERMISSION_CLASSES": ["revo.api.permissions.HasRequiredPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_METADATA_CLASS": None,
+    "DEFAULT_SCHEMA_CLASS": "revo.api.schema.RevoAutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "revo.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "revo.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Revo API",
-    "DESCRIPTION": "Lead-to-cash agents with a person in the loop.",
+    "DESCRIPTION": "Lead-to-cash agents with a person in the loop. Errors use one envelope: "
+    '{"error": {"code", "message", "details", "correlation_id"}}.',
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "revo.accounts.roles.Role"},
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "revo.api.schema.strict_request_bodies",
+    ],
 }
 
 JWT_SIGNING_KEY = env_str("JWT_SIGNING_KEY", "")
@@ -183,10 +202,16 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
+    # Pinned: tokens signed with any other algorithm (or "none") are refused.
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": JWT_SIGNING_KEY or SECRET_KEY,
+    # Never SECRET_KEY itself: without JWT_SIGNING_KEY (development, tests) a distinct key
+    # is derived from it; prod.py requires JWT_SIGNING_KEY.
+    "SIGNING_KEY": JWT_SIGNING_KEY
+    or hmac.new(SECRET_KEY.encode(), b"revo.jwt.signing-key", hashlib.sha256).hexdigest(),
+    "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_FIELD": "id",
     "USER_ID_CLAIM": "sub",
+    "LEEWAY": 0,
 }
 
 # --------------------------------------------------------------------------- Celery

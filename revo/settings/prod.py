@@ -12,6 +12,8 @@ for _required in ("SECRET_KEY", "JWT_SIGNING_KEY", "DATABASE_URL", "REDIS_URL", 
         raise ConfigError(f"{_required} must be set in production")
 if JWT_SIGNING_KEY == SECRET_KEY:  # noqa: F405
     raise ConfigError("JWT_SIGNING_KEY must differ from SECRET_KEY")
+if len(JWT_SIGNING_KEY) < 32:  # noqa: F405
+    raise ConfigError("JWT_SIGNING_KEY must be at least 32 characters")
 if len(SECRET_KEY) < 32:  # noqa: F405
     raise ConfigError("SECRET_KEY must be at least 32 characters")
 

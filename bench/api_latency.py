@@ -1,0 +1,202 @@
+"""Latency of a paginated API list against a bare Django view returning the same rows.
+
+    python bench/api_latency.py [--rows 100000] [--requests 300]
+
+Both go through the full middleware stack in-process (django.test.Client, tenant host):
+``GET /api/v1/users`` (JWT, role permission, filters, ordering, pagination, serializer,
+envelope) versus a plain view doing the same count + page query into a JsonResponse.
+Runs in its own database (``revo_bench_api`` on the embedded PostgreSQL, or
+``BENCH_DATABASE_URL``); the rows are kept for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DATABASE = "revo_bench_api"
+SLUG = "bench-api"
+DOMAIN = f"{SLUG}.localhost"
+PAGE_SIZE = 50
+FIELDS = ("id", "email", "full_name", "role", "is_active", "date_joined")
+
+
+def setup_django() -> None:
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        import psycopg
+
+        from revo.embedded import ensure_postgres
+
+        server = ensure_postgres()
+        with psycopg.connect(server, autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        url = server.replace("/postgres?", f"/{DATABASE}?")
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "revo.settings.dev"
+    os.environ["DEBUG"] = "false"
+    os.environ["LOG_LEVEL"] = "WARNING"
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate_schemas", shared=True, verbosity=0)
+
+
+def ensure_tenant(rows: int):  # noqa: ANN201
+    from django_tenants.utils import schema_context
+
+    from revo.accounts.models import User
+    from revo.accounts.roles import Role
+    from revo.tenancy.models import Tenant
+    from revo.tenancy.services import public_tenant_ensure, tenant_provision
+
+    public_tenant_ensure(domain="localhost")
+    tenant = Tenant.objects.filter(slug=SLUG).first()
+    if tenant is None:
+        tenant = tenant_provision(
+            slug=SLUG,
+            name="Bench API",
+            domain=DOMAIN,
+            admin_email="admin@bench-api.example",
+            admin_password="bench-password-123",  # noqa: S106 - a throwaway bench tenant
+        ).tenant
+    with schema_context(tenant.schema_name):
+        existing = User.objects.count()
+        roles = list(Role.values)
+        batch = []
+        for i in range(existing, rows):
+            batch.append(
+                User(
+                    email=f"user{i:06d}@bench.example",
+                    full_name=f"User {i}",
+                    role=roles[i % len(roles)],
+                    password="!",  # noqa: S106 - unusable password
+                )
+            )
+            if len(batch) == 5000:
+                User.objects.bulk_create(batch)
+                batch = []
+                print(f"  {i + 1}/{rows} users", flush=True)
+        if batch:
+            User.objects.bulk_create(batch)
+        admin = User.objects.get(email="admin@bench-api.example")
+    return tenant, admin
+
+
+def bare_users(request):  # noqa: ANN001, ANN201
+    """The same rows without DRF: count, one page, JSON."""
+    from django.http import JsonResponse
+
+    from revo.accounts.models import User
+
+    page = int(request.GET.get("page", "1"))
+    queryset = User.objects.order_by("email")
+    count = queryset.count()
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(queryset.values(*FIELDS)[offset : offset + PAGE_SIZE])
+    return JsonResponse({"count": count, "results": rows})
+
+
+def install_bench_urls() -> None:
+    from django.conf import settings
+    from django.urls import path
+
+    from revo import urls_tenant
+
+    module = types.ModuleType("bench_api_urls")
+    module.urlpatterns = [*urls_tenant.urlpatterns, path("bench/users", bare_users)]
+    module.handler404 = urls_tenant.handler404
+    module.handler500 = urls_tenant.handler500
+    sys.modules[module.__name__] = module
+    settings.ROOT_URLCONF = module.__name__
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django_tenants.utils import schema_context
+
+    tenant, admin = ensure_tenant(args.rows)
+    with schema_context(tenant.schema_name):
+        from revo.api.tokens import access_token_issue
+
+        token = access_token_issue(user=admin)
+    install_bench_urls()
+    client = Client(HTTP_HOST=DOMAIN, HTTP_AUTHORIZATION=f"Bearer {token}")
+    pages = max(1, args.rows // PAGE_SIZE)
+    rng = random.Random(6)
+    sequence = [rng.randint(1, pages) for _ in range(args.requests)]
+
+    def api(page: int) -> None:
+        response = client.get("/api/v1/users", {"page": page})
+        assert response.status_code == 200, response.content[:200]
+        assert len(response.json()["results"]) == PAGE_SIZE
+
+    def bare(page: int) -> None:
+        response = client.get("/bench/users", {"page": page})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == PAGE_SIZE
+
+    for page in sequence[:20]:  # warm up
+        api(page)
+        bare(page)
+    timings: dict[str, list[float]] = {"api": [], "bare": []}
+    for page in sequence:
+        for name, call in (("api", api), ("bare", bare)):
+            started = time.perf_counter()
+            call(page)
+            timings[name].append((time.perf_counter() - started) * 1000)
+    queries = {}
+    for name, call in (("api", api), ("bare", bare)):
+        with CaptureQueriesContext(connection) as captured:
+            call(sequence[0])
+        queries[name] = sum(1 for q in captured if not q["sql"].startswith("SET search_path"))
+
+    stats = {
+        name: (statistics.median(values), percentile(values, 95))
+        for name, values in timings.items()
+    }
+    for name, (p50, p95) in stats.items():
+        print(f"{name:5s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  queries {queries[name]}")
+    ratio_p50 = stats["api"][0] / stats["bare"][0]
+    ratio_p95 = stats["api"][1] / stats["bare"][1]
+    print(
+        f"RESULT rows={args.rows} page_size={PAGE_SIZE} requests={args.requests} "
+        f"api_p50_ms={stats['api'][0]:.2f} api_p95_ms={stats['api'][1]:.2f} "
+        f"bare_p50_ms={stats['bare'][0]:.2f} bare_p95_ms={stats['bare'][1]:.2f} "
+        f"ratio_p50={ratio_p50:.2f} ratio_p95={ratio_p95:.2f} "
+        f"api_queries={queries['api']} bare_queries={queries['bare']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
