@@ -25,6 +25,9 @@ def django_db_setup(django_db_setup, django_db_blocker) -> None:
     from revo.tenancy.services import public_tenant_ensure, tenant_provision
 
     with django_db_blocker.unblock():
+        database = connection.settings_dict["NAME"]
+        if not database.startswith("test_"):
+            raise RuntimeError(f"refusing to provision test tenants in {database!r}")
         public_tenant_ensure(domain=PUBLIC_DOMAIN)
         for slug, domain in ((TEST_SLUG, TEST_DOMAIN), (OTHER_SLUG, OTHER_DOMAIN)):
             tenant_provision(
