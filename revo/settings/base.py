@@ -211,6 +211,10 @@ LLM_MODEL = env_str("LLM_MODEL", "qwen2.5:7b-instruct")
 LLM_CONNECT_TIMEOUT = env_float("LLM_CONNECT_TIMEOUT", 3.0)
 LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 120.0)
 LLM_MAX_CONCURRENCY = env_int("LLM_MAX_CONCURRENCY", 2)
+# Output policy of generate(): re-asks after invalid output (at most 2) and the hosts every
+# tenant's drafts may link to (a call adds the context's allowed_url_hosts).
+LLM_MAX_REASKS = env_int("LLM_MAX_REASKS", 2)
+LLM_URL_ALLOWLIST = env_list("LLM_URL_ALLOWLIST", [])
 
 # --------------------------------------------------------------------------- Revo
 
@@ -218,6 +222,7 @@ LLM_MAX_CONCURRENCY = env_int("LLM_MAX_CONCURRENCY", 2)
 # apps add theirs here (default prompts, pricing and dunning policies, ...).
 REVO_TENANT_SETUP_STEPS = [
     "revo.accounts.services.role_groups_sync",
+    "revo.llm.services.prompts_seed_step",
 ]
 REVO_DEMO_PASSWORD = env_str("REVO_DEMO_PASSWORD", "")
 HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)

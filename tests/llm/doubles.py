@@ -1,0 +1,93 @@
+"""A scriptable in-process backend implementing the ``Backend`` protocol: answers are
+queued per call; every request is kept for assertions."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.template import Context, Engine
+
+from revo.llm.backends.base import ChatRequest, ChatResponse, EmbedResponse
+from revo.llm.errors import LLMError
+
+
+@dataclass
+class ScriptedBackend:
+    """Each ``chat`` pops the next scripted answer: a dict (sent as JSON), a string (sent as
+    is) or an ``LLMError`` instance (raised). When the script runs out the last answer
+    repeats."""
+
+    answers: list[Any] = field(default_factory=list)
+    name: str = "scripted"
+    mean_logprob: float | None = None
+    latency_s: float = 0.0
+    requests: list[ChatRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._queue = deque(self.answers)
+        self._last: Any = None
+
+    def chat(self, request: ChatRequest) -> ChatResponse:
+        self.requests.append(request)
+        if self.latency_s:
+            time.sleep(self.latency_s)
+        answer = self._queue.popleft() if self._queue else self._last
+        self._last = answer
+        if isinstance(answer, LLMError):
+            raise answer
+        content = answer if isinstance(answer, str) else json.dumps(answer)
+        return ChatResponse(
+            content=content,
+            model=request.model,
+            backend=self.name,
+            endpoint="memory://scripted",
+            prompt_tokens=100,
+            completion_tokens=20,
+            latency_ms=self.latency_s * 1000,
+            mean_logprob=self.mean_logprob,
+        )
+
+    def embed(self, texts: list[str], *, model: str | None = None) -> EmbedResponse:
+        return EmbedResponse(
+            vectors=[[float(len(text))] for text in texts],
+            model=model or "scripted",
+            backend=self.name,
+            endpoint="memory://scripted",
+        )
+
+
+class TemplateDouble:
+    """Renders ``fallback_template`` (a JSON object whose strings are Django templates)
+    with the request's context, like the shipped ``template`` backend."""
+
+    name = "template"
+
+    def __init__(self) -> None:
+        self.engine = Engine(autoescape=False)
+
+    def _render(self, node: Any, context: dict[str, Any]) -> Any:
+        if isinstance(node, str):
+            return self.engine.from_string(node).render(Context(context, autoescape=False))
+        if isinstance(node, dict):
+            return {key: self._render(value, context) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self._render(value, context) for value in node]
+        return node
+
+    def chat(self, request: ChatRequest) -> ChatResponse:
+        rendered = self._render(json.loads(request.fallback_template), request.context)
+        return ChatResponse(
+            content=json.dumps(rendered),
+            model="template",
+            backend=self.name,
+            endpoint="template://local",
+        )
+
+    def embed(self, texts: list[str], *, model: str | None = None) -> EmbedResponse:
+        return EmbedResponse(
+            vectors=[[0.0] for _ in texts], model="template", backend=self.name, endpoint=""
+        )
