@@ -22,6 +22,19 @@ class LLMError(Exception):
 class RetryableLLMError(LLMError):
     retryable = True
 
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ):
+        super().__init__(message, endpoint=endpoint, status=status)
+        # Seconds the server (429 Retry-After) or the circuit breaker asks to wait, if known;
+        # a Celery task can use it as its retry countdown.
+        self.retry_after = retry_after
+
 
 class TerminalLLMError(LLMError):
     retryable = False

@@ -206,11 +206,23 @@ CELERY_TIMEZONE = "UTC"
 # --------------------------------------------------------------------------- LLM
 
 LLM_BACKEND = env_str("LLM_BACKEND", "template")
+# Base URLs are comma-separated lists: the first is preferred, the others take over when it fails.
 OLLAMA_URL = env_str("OLLAMA_URL", "")
+OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")
+OPENAI_API_KEY = env_str("OPENAI_API_KEY", "")
+OPENAI_LOGPROBS = env_bool("OPENAI_LOGPROBS", True)
 LLM_MODEL = env_str("LLM_MODEL", "qwen2.5:7b-instruct")
+LLM_EMBED_MODEL = env_str("LLM_EMBED_MODEL", "nomic-embed-text")
+LLM_KEEP_ALIVE = env_str("LLM_KEEP_ALIVE", "30m")
+LLM_NUM_CTX = env_int("LLM_NUM_CTX", 8192)
 LLM_CONNECT_TIMEOUT = env_float("LLM_CONNECT_TIMEOUT", 3.0)
 LLM_READ_TIMEOUT = env_float("LLM_READ_TIMEOUT", 120.0)
 LLM_MAX_CONCURRENCY = env_int("LLM_MAX_CONCURRENCY", 2)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
+LLM_BACKOFF_BASE = env_float("LLM_BACKOFF_BASE", 0.5)
+LLM_BACKOFF_MAX = env_float("LLM_BACKOFF_MAX", 10.0)
+LLM_BREAKER_THRESHOLD = env_int("LLM_BREAKER_THRESHOLD", 5)
+LLM_BREAKER_COOLDOWN = env_float("LLM_BREAKER_COOLDOWN", 30.0)
 # Output policy of generate(): re-asks after invalid output (at most 2) and the hosts every
 # tenant's drafts may link to (a call adds the context's allowed_url_hosts).
 LLM_MAX_REASKS = env_int("LLM_MAX_REASKS", 2)
