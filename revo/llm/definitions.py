@@ -16,7 +16,8 @@ from django.template import TemplateSyntaxError
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from revo.llm.rendering import template_engine
+from revo.llm.backends.template import template_engine as fallback_engine
+from revo.llm.rendering import fallback_template_text, template_engine
 
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
 
@@ -62,7 +63,7 @@ class PromptDefinition:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     model: str = ""
     options: dict[str, Any] = field(default_factory=dict)
-    fallback_template: dict[str, Any] = field(default_factory=dict)
+    fallback_template: dict[str, Any] | str = field(default_factory=dict)
     validators: dict[str, Any] = field(default_factory=dict)
     example_context: dict[str, Any] = field(default_factory=dict)
     description: str = ""
@@ -125,9 +126,19 @@ def definition_validate(fields: dict[str, Any]) -> None:
         except SchemaError as exc:
             errors.setdefault("output_schema", []).append(f"invalid JSON schema: {exc.message}")
     errors.update(_inputs_errors(fields.get("inputs")))
-    for name in ("options", "fallback_template", "validators"):
+    for name in ("options", "validators"):
         if not isinstance(fields.get(name) or {}, dict):
             errors.setdefault(name, []).append("must be a JSON object")
+    fallback = fields.get("fallback_template") or {}
+    if not isinstance(fallback, dict | str):
+        errors.setdefault("fallback_template", []).append(
+            "must be a JSON object of templates, or one template that renders to JSON"
+        )
+    else:
+        try:
+            fallback_engine().from_string(fallback_template_text(fallback))
+        except TemplateSyntaxError as exc:
+            errors.setdefault("fallback_template", []).append(f"template syntax error: {exc}")
     unknown = set(fields.get("validators") or {}) - VALIDATOR_KEYS
     if unknown:
         errors.setdefault("validators", []).append(
@@ -167,7 +178,7 @@ def definition_from_mapping(data: dict[str, Any], *, origin: str) -> PromptDefin
             inputs=list(data.get("inputs") or []),
             model=data.get("model") or "",
             options=dict(data.get("options") or {}),
-            fallback_template=dict(data.get("fallback_template") or {}),
+            fallback_template=data.get("fallback_template") or {},
             validators=dict(data.get("validators") or {}),
             example_context=dict(data.get("example_context") or {}),
             description=data.get("description") or "",

@@ -29,7 +29,12 @@ from revo.llm.confidence import confidence_score
 from revo.llm.definitions import input_specs
 from revo.llm.errors import LLMError, PromptError, TerminalLLMError
 from revo.llm.models import LLMCall, LLMCallStatus, PromptTemplate
-from revo.llm.rendering import reask_message, render_system_message, render_user_message
+from revo.llm.rendering import (
+    fallback_template_text,
+    reask_message,
+    render_system_message,
+    render_user_message,
+)
 from revo.llm.selectors import prompt_active_get
 from revo.llm.validators import Finding, OutputPolicy, run_validators
 
@@ -211,7 +216,7 @@ def generate(
         ChatMessage("system", render_system_message(prompt.system_text, prompt.output_schema)),
         ChatMessage("user", render_user_message(prompt.user_template, context, untrusted)),
     ]
-    fallback = json.dumps(prompt.fallback_template) if prompt.fallback_template else ""
+    fallback = fallback_template_text(prompt.fallback_template) if prompt.fallback_template else ""
     responses: list[ChatResponse] = []
     findings: list[Finding] = []
     data: dict[str, Any] | None = None

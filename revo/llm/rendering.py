@@ -78,6 +78,34 @@ def render_system_message(system_text: str, output_schema: dict[str, Any]) -> st
     )
 
 
+def fallback_template_text(fallback: dict[str, Any] | list[Any] | str) -> str:
+    """The template backend's input: one Django template that renders to JSON.
+
+    A prompt's ``fallback_template`` is usually a JSON object whose strings are templates
+    (``{"subject": "Hello {{ lead.first_name }}"}``): each such string is wrapped in
+    ``{% filter escapejs %}``, which turns quotes, newlines and backslashes into ``\\uXXXX``
+    escapes, so whatever the context holds the output stays valid JSON. A plain string is
+    taken to be such a template already."""
+    if isinstance(fallback, str):
+        return fallback
+    return _fallback_node(fallback)
+
+
+def _fallback_node(node: Any) -> str:
+    if isinstance(node, dict):
+        items = ", ".join(
+            f"{json.dumps(str(key))}: {_fallback_node(value)}" for key, value in node.items()
+        )
+        return "{" + items + "}"
+    if isinstance(node, list):
+        return "[" + ", ".join(_fallback_node(value) for value in node) + "]"
+    if isinstance(node, str):
+        if "{{" not in node and "{%" not in node:
+            return json.dumps(node, ensure_ascii=False).replace("{", "{% templatetag openbrace %}")
+        return '"{% filter escapejs %}' + node + '{% endfilter %}"'
+    return json.dumps(node)
+
+
 def reask_message(findings_text: list[str]) -> str:
     lines = "\n".join(f"- {item}" for item in findings_text)
     return (

@@ -9,8 +9,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.template import Context, Engine
-
 from revo.llm.backends.base import ChatRequest, ChatResponse, EmbedResponse
 from revo.llm.errors import LLMError
 
@@ -57,37 +55,4 @@ class ScriptedBackend:
             model=model or "scripted",
             backend=self.name,
             endpoint="memory://scripted",
-        )
-
-
-class TemplateDouble:
-    """Renders ``fallback_template`` (a JSON object whose strings are Django templates)
-    with the request's context, like the shipped ``template`` backend."""
-
-    name = "template"
-
-    def __init__(self) -> None:
-        self.engine = Engine(autoescape=False)
-
-    def _render(self, node: Any, context: dict[str, Any]) -> Any:
-        if isinstance(node, str):
-            return self.engine.from_string(node).render(Context(context, autoescape=False))
-        if isinstance(node, dict):
-            return {key: self._render(value, context) for key, value in node.items()}
-        if isinstance(node, list):
-            return [self._render(value, context) for value in node]
-        return node
-
-    def chat(self, request: ChatRequest) -> ChatResponse:
-        rendered = self._render(json.loads(request.fallback_template), request.context)
-        return ChatResponse(
-            content=json.dumps(rendered),
-            model="template",
-            backend=self.name,
-            endpoint="template://local",
-        )
-
-    def embed(self, texts: list[str], *, model: str | None = None) -> EmbedResponse:
-        return EmbedResponse(
-            vectors=[[0.0] for _ in texts], model="template", backend=self.name, endpoint=""
         )

@@ -106,7 +106,7 @@ def test_request_carries_schema_model_options_fallback_and_context(tenant):
     assert request.model == "llama3.2:3b"
     assert request.options == {"temperature": 0.2}
     assert request.json_schema == prompt.output_schema
-    assert '"Hello {{ lead.first_name }}"' in request.fallback_template
+    assert "Hello {{ lead.first_name }}{% endfilter %}" in request.fallback_template
     assert request.context["lead"]["first_name"] == "Jana"
     assert request.prompt_key == prompt.key
 
