@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.db import connection, models
 from jsonschema import Draft202012Validator
 
 from revo.core.context import bind
@@ -331,24 +331,25 @@ def _record(
     artifact: models.Model | None,
 ) -> LLMCall:
     content_type, object_id = _artifact_ref(artifact)
-    with transaction.atomic():
-        return LLMCall.objects.create(
-            prompt_key=prompt.key,
-            prompt_version=prompt.version,
-            prompt_sha256=prompt.sha256,
-            model=model,
-            backend=backend_name,
-            endpoint=endpoint,
-            latency_ms=latency_ms,
-            prompt_tokens=_sum([item.prompt_tokens for item in responses]),
-            completion_tokens=_sum([item.completion_tokens for item in responses]),
-            attempts=attempts,
-            status=status,
-            error=error,
-            findings=[item.as_dict() for item in findings],
-            confidence=confidence,
-            run_id=run_id,
-            agent=agent or "",
-            artifact_content_type=content_type,
-            artifact_object_id=object_id,
-        )
+    # generate() never runs inside a transaction, so in autocommit this single INSERT is
+    # its own short transaction: the log row survives whatever the caller does next.
+    return LLMCall.objects.create(
+        prompt_key=prompt.key,
+        prompt_version=prompt.version,
+        prompt_sha256=prompt.sha256,
+        model=model,
+        backend=backend_name,
+        endpoint=endpoint,
+        latency_ms=latency_ms,
+        prompt_tokens=_sum([item.prompt_tokens for item in responses]),
+        completion_tokens=_sum([item.completion_tokens for item in responses]),
+        attempts=attempts,
+        status=status,
+        error=error,
+        findings=[item.as_dict() for item in findings],
+        confidence=confidence,
+        run_id=run_id,
+        agent=agent or "",
+        artifact_content_type=content_type,
+        artifact_object_id=object_id,
+    )
