@@ -117,8 +117,27 @@ def measure_overhead(context: dict, answer: dict, calls: int) -> None:
     print(
         f"RESULT bench=llm_overhead calls={calls} "
         f"mean_us={statistics.fmean(timings):.0f} p50_us={ordered[len(ordered) // 2]:.0f} "
-        f"p95_us={ordered[int(len(ordered) * 0.95) - 1]:.0f} model_us=0"
+        f"p95_us={ordered[int(len(ordered) * 0.95) - 1]:.0f} "
+        f"in_process_us={_in_process_us(context, answer, calls):.0f} model_us=0"
     )
+
+
+def _in_process_us(context: dict, answer: dict, calls: int) -> float:
+    """The part without database round trips: render + fence, parse, schema, validators."""
+    from revo.llm.definitions import input_specs
+    from revo.llm.generate import GenerationPolicy, output_policy_build, parse_answer
+    from revo.llm.rendering import render_system_message, render_user_message
+    from revo.llm.selectors import prompt_active_get
+
+    prompt = prompt_active_get(PROMPT_KEY)
+    untrusted = frozenset(spec.name for spec in input_specs(prompt.inputs) if spec.untrusted)
+    content = json.dumps(answer)
+    started = time.perf_counter()
+    for _ in range(calls):
+        render_system_message(prompt.system_text, prompt.output_schema)
+        render_user_message(prompt.user_template, context, untrusted)
+        parse_answer(content, prompt, output_policy_build(context, GenerationPolicy()))
+    return (time.perf_counter() - started) * 1e6 / calls
 
 
 def measure_throughput(
