@@ -140,6 +140,18 @@ def _schema_validator(prompt: PromptTemplate) -> Draft202012Validator:
     return validator
 
 
+_system_messages: dict[str, str] = {}
+
+
+def _system_message(prompt: PromptTemplate) -> str:
+    # Keyed by the definition's sha256: the same definition always gives the same message.
+    message = _system_messages.get(prompt.sha256)
+    if message is None:
+        message = render_system_message(prompt.system_text, prompt.output_schema)
+        _system_messages[prompt.sha256] = message
+    return message
+
+
 def parse_answer(
     content: str, prompt: PromptTemplate, policy: OutputPolicy
 ) -> tuple[dict[str, Any] | None, list[Finding]]:
@@ -213,7 +225,7 @@ def generate(
     configured = policy.max_reasks if policy.max_reasks is not None else settings.LLM_MAX_REASKS
     max_attempts = 1 + min(max(configured, 0), MAX_REASKS)
     messages = [
-        ChatMessage("system", render_system_message(prompt.system_text, prompt.output_schema)),
+        ChatMessage("system", _system_message(prompt)),
         ChatMessage("user", render_user_message(prompt.user_template, context, untrusted)),
     ]
     fallback = fallback_template_text(prompt.fallback_template) if prompt.fallback_template else ""
