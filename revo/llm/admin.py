@@ -76,6 +76,11 @@ class PromptVersionForm(forms.ModelForm):
         model = PromptTemplate
         fields = ("key", *CONTENT_FIELDS, "note")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "inputs" in self.fields:
+            self.fields["inputs"].required = False  # a prompt may take no inputs: []
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         fields = {name: cleaned.get(name) for name in ("key", *CONTENT_FIELDS)}

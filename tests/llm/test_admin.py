@@ -173,3 +173,13 @@ def test_rules_are_saved_through_the_service_and_contracts_refused(admin_client)
     assert list(AutoApprovalRule.objects.values_list("action_type", flat=True)) == [
         "dunning.level_1"
     ]
+
+
+def test_a_brand_new_key_without_inputs_can_be_created(admin_client, shipped):
+    data = _form_data(shipped, key="custom.tagline", inputs="[]", user_template="Write a tagline.")
+
+    response = admin_client.post(reverse("admin:llm_prompttemplate_add"), data)
+
+    assert response.status_code == 302
+    created = PromptTemplate.objects.get(key="custom.tagline")
+    assert (created.version, created.is_active, created.inputs) == (1, True, [])
