@@ -183,3 +183,18 @@ def test_a_brand_new_key_without_inputs_can_be_created(admin_client, shipped):
     assert response.status_code == 302
     created = PromptTemplate.objects.get(key="custom.tagline")
     assert (created.version, created.is_active, created.inputs) == (1, True, [])
+
+
+def test_call_stats_page_lists_each_prompt_version(admin_client):
+    LLMCall.objects.create(
+        prompt_key="sdr.score_lead", prompt_version=3, backend="ollama", status="ok"
+    )
+    changelist = admin_client.get(reverse("admin:llm_llmcall_changelist"))
+
+    response = admin_client.get(reverse("admin:llm_llmcall_stats"))
+
+    assert reverse("admin:llm_llmcall_stats").encode() in changelist.content
+    assert response.status_code == 200
+    assert [(row["prompt_key"], row["calls"]) for row in response.context["rows"]] == [
+        ("sdr.score_lead", 1)
+    ]
