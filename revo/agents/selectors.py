@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, QuerySet, Sum
 
 from revo.agents.models import AgentRun, PipelineRun
+from revo.llm.models import LLMCall
 
 
 def runs_for_pipeline(pipeline: PipelineRun) -> QuerySet[AgentRun]:
@@ -14,14 +14,10 @@ def runs_for_pipeline(pipeline: PipelineRun) -> QuerySet[AgentRun]:
 
 def llm_usage_by_run(run_ids: list[Any]) -> dict[str, dict[str, int]]:
     """LLM calls and tokens per agent run id (from the LLM call log), in one query."""
-    if not apps.is_installed("revo.llm") or not run_ids:
-        return {}
-    try:
-        llm_call = apps.get_model("llm", "LLMCall")
-    except LookupError:
+    if not run_ids:
         return {}
     rows = (
-        llm_call.objects.filter(run_id__in=run_ids)
+        LLMCall.objects.filter(run_id__in=run_ids)
         .values("run_id")
         .annotate(
             calls=Count("id"), tokens_in=Sum("prompt_tokens"), tokens_out=Sum("completion_tokens")

@@ -84,6 +84,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 # django-tenants would query the database while apps load to check that no tenant is named
 # like an extra search path; slug validation already refuses "extensions".
 SKIP_PG_EXTRA_VALIDATION = True
+# Set the search path only when the tenant changes, not before every query.
+TENANT_LIMIT_SET_CALLS = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 DATABASES = {"default": database_config("DATABASE_URL")}
