@@ -149,10 +149,13 @@ class EmailMessageAdmin(admin.ModelAdmin):
         if obj.sandboxed:
             return format_html(
                 '<span style="background:#f0ad4e;color:#000;padding:1px 6px;'
-                'border-radius:3px;font-weight:bold">SANDBOX</span>'
+                'border-radius:3px;font-weight:bold">{}</span>',
+                "SANDBOX",
             )
         if obj.outcome_unknown:
-            return format_html('<span style="color:#c00;font-weight:bold">OUTCOME UNKNOWN</span>')
+            return format_html(
+                '<span style="color:#c00;font-weight:bold">{}</span>', "OUTCOME UNKNOWN"
+            )
         return "SMTP" if obj.status == EmailStatus.SENT else "–"
 
     @admin.display(description="Raw message (as sent)")
