@@ -8,7 +8,10 @@ see. A worker test instead uses:
   connection is in the tenant's schema, so ``transaction.on_commit`` fires at once and the
   worker sees every write. Afterwards the tenant and its schema are dropped
   (``tenant.delete(force_drop=True)``). Never combine it with ``db``, ``tenant`` or
-  ``transactional_db`` (the flush of the latter would truncate the public tables).
+  ``transactional_db`` (the flush of the latter would truncate the public tables). The
+  session must collect at least one ordinary ``db`` test (pytest-django creates the test
+  database only then), so keep one in each worker test module; the fixture fails fast,
+  before writing anything, when there is none.
 * ``celery_worker`` — a factory starting ``celery -A revo worker`` as a subprocess
   (``--pool solo`` by default) on the given queues, with the pytest session's test
   database (``REVO_TEST_DATABASE_NAME``) and Redis key prefix (``REVO_TEST_SESSION``). It
@@ -71,6 +74,8 @@ def provisioned_tenant(django_db_blocker, *, prefix: str = "wk", **provision_kwa
     from revo.tenancy.models import Tenant
     from revo.tenancy.services import tenant_provision
 
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        raise RuntimeError("request django_db_setup before provisioning a worker tenant")
     slug = f"{prefix}-{uuid.uuid4().hex[:10]}"
     options = {
         "name": f"Worker {slug}",
@@ -91,8 +96,25 @@ def provisioned_tenant(django_db_blocker, *, prefix: str = "wk", **provision_kwa
             Tenant.objects.get(pk=tenant.pk).delete(force_drop=True)
 
 
+def _session_sets_up_test_database(session: pytest.Session) -> bool:
+    """pytest-django creates the test database only when some collected test uses it
+    (``db``, ``transactional_db`` or the ``django_db`` marker); otherwise the connection
+    still points at the development database."""
+    return any(
+        {"db", "transactional_db"} & set(getattr(item, "fixturenames", ()))
+        or item.get_closest_marker("django_db")
+        for item in session.items
+    )
+
+
 @pytest.fixture
-def committed_tenant(django_db_blocker) -> Iterator:  # noqa: ANN001
+def committed_tenant(request: pytest.FixtureRequest, django_db_blocker) -> Iterator:  # noqa: ANN001
+    if not _session_sets_up_test_database(request.session):
+        pytest.fail(
+            "worker tests need the session's test database: collect at least one test using "
+            "the `db` fixture in the same run (e.g. keep one in the worker test module)"
+        )
+    request.getfixturevalue("django_db_setup")
     with provisioned_tenant(django_db_blocker) as tenant:
         yield tenant
 
