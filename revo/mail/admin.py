@@ -3,6 +3,7 @@ through the services."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -138,6 +139,16 @@ class EmailMessageAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
         return [f.name for f in EmailMessage._meta.fields] + ["delivery", "raw"]
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):  # noqa: ANN201
+        if settings.MAIL_SANDBOX and request.method == "GET":
+            self.message_user(
+                request,
+                "SANDBOX mode: emails are written to the local outbox and never leave this "
+                "machine (set MAIL_SANDBOX=false to send through SMTP).",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -217,6 +228,10 @@ class MailEventAdmin(admin.ModelAdmin):
 @admin.register(MailSettings)
 class MailSettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "from_name", "from_email", "daily_cap", "per_minute_rate")
+
+    def get_exclude(self, request: HttpRequest, obj: object = None) -> tuple[str, ...]:
+        # The webhook secret authenticates the provider: only who may change it sees it.
+        return () if self.has_change_permission(request, obj) else ("webhook_secret",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not MailSettings.objects.exists()

@@ -93,3 +93,27 @@ def test_admin_adds_a_manual_suppression(mail_config, admin_client):
 
     assert response.status_code == 302
     assert Suppression.objects.get().email == "manual@example.com"
+
+
+def test_admin_outbox_list_warns_that_sandbox_mode_is_on(mail_config, sandbox, admin_client):
+    response = admin_client.get("/admin/mail/emailmessage/")
+
+    assert b"SANDBOX mode" in response.content
+
+
+@pytest.mark.parametrize(
+    ("role", "sees_secret"),
+    [pytest.param("admin", True, id="admin"), pytest.param("viewer", False, id="viewer")],
+)
+def test_only_who_may_change_mail_settings_sees_the_webhook_secret(
+    mail_config, tenant_client, role, sees_secret
+):
+    from tests.factories import UserFactory
+
+    user = UserFactory(role=role, password=ADMIN_PASSWORD)
+    tenant_client.force_login(user)
+
+    response = tenant_client.get(f"/admin/mail/mailsettings/{mail_config.pk}/change/")
+
+    assert response.status_code == 200
+    assert (mail_config.webhook_secret.encode() in response.content) is sees_secret
