@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -109,6 +110,31 @@ def test_a_worker_killed_mid_delivery_leaves_a_message_for_a_person_never_a_blin
 
     wait_until(lambda: _status_is(message, EmailStatus.SENT), timeout=30)
     assert len(smtp.wait_for(1)) == 1
+
+
+def test_a_send_task_delivered_twice_to_two_workers_sends_one_email(
+    committed_tenant, celery_worker, smtp
+):
+    from revo.mail.tasks import send_email
+
+    env = _worker_env(smtp)
+    celery_worker(queues=["mail"], env=env)
+    celery_worker(queues=["mail"], env=env)
+    mail_settings_update(business_hours_only=False)
+    smtp.script("stall:1")  # keep the first delivery open while the copy arrives
+    message = email_enqueue(
+        to_email="buyer@example.com", subject="Once", body_text="Hi", kind=EmailKind.NOTIFICATION
+    )
+
+    # the broker redelivers the same task (e.g. after a visibility timeout)
+    send_email.apply_async(args=[message.pk, str(message.dispatch_id)])
+    send_email.apply_async(args=[message.pk, str(message.dispatch_id)])
+
+    sent = wait_until(lambda: _status_is(message, EmailStatus.SENT), timeout=30)
+    time.sleep(2)  # give any duplicate the time it would need to arrive
+    assert len(smtp.messages) == 1
+    assert sent.attempts == 1
+    assert sent.history.filter(to_status="sending").count() == 1
 
 
 def test_mail_tasks_refuse_to_run_outside_a_tenant(db):
