@@ -24,7 +24,8 @@ class Footer:
 
 def unsubscribe_url(*, schema: str, domain: str, email: str) -> str:
     token = unsubscribe_token_make(schema=schema, email=email)
-    return f"{settings.MAIL_LINK_SCHEME}://{domain}{reverse('mail-unsubscribe', args=[token])}"
+    host = f"{domain}:{settings.MAIL_LINK_PORT}" if settings.MAIL_LINK_PORT else domain
+    return f"{settings.MAIL_LINK_SCHEME}://{host}{reverse('mail-unsubscribe', args=[token])}"
 
 
 def unsubscribe_headers(*, url: str, mailto: str) -> dict[str, str]:

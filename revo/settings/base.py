@@ -221,6 +221,7 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@revo.localhost")
 MAIL_LINK_SCHEME = env_str("MAIL_LINK_SCHEME", "https")
+MAIL_LINK_PORT = env_int("MAIL_LINK_PORT", 0)  # e.g. 8000 with the development server
 MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
 MAIL_RETRY_BASE_SECONDS = env_float("MAIL_RETRY_BASE_SECONDS", 30.0)
 MAIL_RETRY_MAX_SECONDS = env_float("MAIL_RETRY_MAX_SECONDS", 3600.0)

@@ -195,3 +195,14 @@ def test_enqueue_sends_the_task_only_after_commit(mail_config, django_capture_on
 
     assert len(callbacks) == 1
     assert message.status == EmailStatus.QUEUED
+
+
+def test_unsubscribe_links_carry_the_configured_port(mail_config, settings):
+    settings.MAIL_LINK_SCHEME = "http"
+    settings.MAIL_LINK_PORT = 8000
+
+    message = email_enqueue(
+        to_email="x@example.com", subject="Hi", body_text="Hi", kind=EmailKind.OUTREACH
+    )
+
+    assert message.headers["List-Unsubscribe"].startswith("<http://test.localhost:8000/u/")
