@@ -150,10 +150,10 @@ def deliver_smtp(message: EmailMessage, email: EmailMultiAlternatives) -> Delive
     return Delivery(provider_message_id=message.message_id, sandboxed=False)
 
 
-def deliver(message: EmailMessage) -> Delivery:
+def deliver(message: EmailMessage, email: EmailMultiAlternatives | None = None) -> Delivery:
     """Hand the message over (sandbox or SMTP, per ``MAIL_SANDBOX``); raises
     ``DeliveryError``. Never call inside a transaction: it does network I/O."""
-    email = build_email(message)
+    email = email or build_email(message)
     if settings.MAIL_SANDBOX:
         return deliver_sandbox(message, email)
     return deliver_smtp(message, email)

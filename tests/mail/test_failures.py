@@ -184,3 +184,26 @@ def test_the_sweeper_redispatches_a_queued_message_whose_task_was_lost(
     assert len(callbacks) == 1
     assert reload(message).dispatch_id != lost_dispatch
     assert reload(message).status == EmailStatus.QUEUED
+
+
+def test_a_message_whose_attachment_vanished_fails_with_the_reason(mail_config, smtp_server):
+    from revo.mail.services import AttachmentInput
+
+    message = email_enqueue(
+        to_email="ap@customer.example",
+        subject="Invoice",
+        body_text="Attached.",
+        kind=EmailKind.INVOICE,
+        attachments=[AttachmentInput("invoice.pdf", b"%PDF-1.4 tiny")],
+    )
+    stored = message.attachments.get()
+    stored.file.storage.delete(stored.file.name)
+
+    outcome = deliver(message)
+
+    failed = reload(message)
+    assert outcome == DeliverOutcome.FAILED
+    assert failed.status == EmailStatus.FAILED
+    assert "could not be built" in failed.error
+    assert not failed.outcome_unknown
+    assert smtp_server.messages == []

@@ -44,7 +44,7 @@ from revo.mail.services._common import (
     transition_apply,
 )
 from revo.mail.throttle import outbox_claim_lock, send_gate
-from revo.mail.transport import Delivery, DeliveryError, deliver
+from revo.mail.transport import Delivery, DeliveryError, build_email, deliver
 
 
 class DeliverOutcome(enum.StrEnum):
@@ -169,7 +169,13 @@ def email_deliver(
     if claim.message is None:
         return claim.outcome
     try:
-        delivery = deliver(claim.message)
+        email = build_email(claim.message)
+    except Exception as exc:  # nothing left the machine: record why and fail
+        logger.exception("email not buildable", extra={"event": "mail.build_failed"})
+        error = DeliveryError(f"the message could not be built: {exc!r}", retryable=False)
+        return _record_failure(message_id, error, now)
+    try:
+        delivery = deliver(claim.message, email)
     except DeliveryError as exc:
         return _record_failure(message_id, exc, now)
     return _record_sent(message_id, delivery)
