@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1_patterns)),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("revo.mail.urls")),
 ]
 
 handler404 = "revo.api.errors.not_found"

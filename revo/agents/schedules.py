@@ -47,6 +47,13 @@ DEFAULT_SCHEDULES = (
         crontab={"minute": "0", "hour": "9"},
     ),
     ScheduleSpec(
+        key="outbox-sweeper",
+        task="mail.sweep_outbox",
+        queue="mail",
+        kwargs={},
+        every_minutes=5,
+    ),
+    ScheduleSpec(
         key="runs-sweeper",
         task="revo.agents.sweep",
         queue="agents.pipeline",

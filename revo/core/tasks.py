@@ -14,7 +14,7 @@ from revo.core import context
 logger = logging.getLogger(__name__)
 
 
-class TenantRequired(Exception):  # noqa: N818
+class TenantRequired(RuntimeError):  # noqa: N818
     """A tenant-scoped task arrived without a tenant; it is refused, never retried."""
 
 

@@ -242,8 +242,34 @@ AGENT_QUEUES = (
 CELERY_TASK_ROUTES = {
     "revo.agents.sweep": {"queue": "agents.pipeline"},
     "revo.agents.scheduled_run": {"queue": "agents.pipeline"},
+    "mail.*": {"queue": "mail"},
 }
 CELERY_TIMEZONE = "UTC"
+
+# --------------------------------------------------------------------------- email
+
+# Sandbox (the default everywhere): messages are recorded and written as .eml files under
+# REVO_HOME/outbox/<schema>/, nothing leaves the machine. Real SMTP needs MAIL_SANDBOX=false.
+MAIL_SANDBOX = env_bool("MAIL_SANDBOX", True)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@revo.localhost")
+MAIL_LINK_SCHEME = env_str("MAIL_LINK_SCHEME", "https")
+MAIL_LINK_PORT = env_int("MAIL_LINK_PORT", 0)  # e.g. 8000 with the development server
+MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 6)
+MAIL_RETRY_BASE_SECONDS = env_float("MAIL_RETRY_BASE_SECONDS", 30.0)
+MAIL_RETRY_MAX_SECONDS = env_float("MAIL_RETRY_MAX_SECONDS", 3600.0)
+# A message in `sending` for longer than this lost its worker mid-delivery (see services).
+MAIL_SENDING_STALE_SECONDS = env_int("MAIL_SENDING_STALE_SECONDS", 3 * EMAIL_TIMEOUT + 60)
+# Waits longer than this are split into re-checks, keeping every countdown below the broker's
+# visibility timeout.
+MAIL_MAX_COUNTDOWN_SECONDS = env_int("MAIL_MAX_COUNTDOWN_SECONDS", 900)
 
 # --------------------------------------------------------------------------- LLM
 

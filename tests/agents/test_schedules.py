@@ -17,8 +17,8 @@ def test_setup_schedules_creates_tenant_defaults_and_is_idempotent(tenant, capsy
     call_command("setup_schedules", "--tenant", "test")
     second = capsys.readouterr().out
 
-    assert "4 created" in first
-    assert "0 created, 0 updated, 4 unchanged" in second
+    assert "5 created" in first
+    assert "0 created, 0 updated, 5 unchanged" in second
     assert list(PeriodicTask.objects.order_by("name").values()) == snapshot
     dunning = PeriodicTask.objects.get(name="test:finance-dunning-daily")
     assert (dunning.crontab.hour, dunning.crontab.minute) == ("9", "0")
