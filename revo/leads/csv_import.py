@@ -47,9 +47,18 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "contactemail",
         "emails",
         "mail",
+        "emailadresse",
     ),
-    "first_name": ("firstname", "givenname", "first", "forename", "personfirstname"),
-    "last_name": ("lastname", "surname", "familyname", "last", "personlastname"),
+    "first_name": (
+        "firstname",
+        "givenname",
+        "first",
+        "forename",
+        "personfirstname",
+        "vorname",
+        "prenom",
+    ),
+    "last_name": ("lastname", "surname", "familyname", "last", "personlastname", "nachname", "nom"),
     "full_name": ("fullname", "name", "contactname", "personname", "contact"),
     "company": (
         "company",
@@ -62,6 +71,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "organisationname",
         "employer",
         "currentcompany",
+        "firma",
+        "unternehmen",
+        "entreprise",
+        "societe",
     ),
     "title": ("title", "jobtitle", "position", "jobposition", "designation", "currenttitle"),
     "website": (
@@ -87,6 +100,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "businessphone",
         "directphone",
         "tel",
+        "telefon",
+        "telephonenumber",
     ),
     "country": (
         "country",
@@ -96,12 +111,23 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "companycountry",
         "mailingcountry",
         "billingcountry",
+        "land",
+        "pays",
     ),
     "source": ("leadsource", "source", "originalsource"),
     "notes": ("notes", "note", "description", "comments", "comment"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-_IMPORT_FIELDS = ("first_name", "last_name", "company", "title", "website", "phone", "country")
+_IMPORT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "website",
+    "phone",
+    "country",
+    "notes",
+)
 
 
 def normalize_header(header: str) -> str:
