@@ -65,7 +65,9 @@ def test_lead_pages_render_for_every_role(tenant, tenant_client, login, role):
     assert replies.status_code == 200
 
 
-def test_changelist_query_count_does_not_grow_with_rows(tenant, tenant_client, login):
+def test_changelist_query_count_does_not_grow_with_rows(
+    tenant, tenant_client, login, django_assert_max_num_queries
+):
     owner = UserFactory(role=Role.SDR)
     for _ in range(3):
         LeadFactory(owner=owner)
@@ -75,10 +77,15 @@ def test_changelist_query_count_does_not_grow_with_rows(tenant, tenant_client, l
     for _ in range(30):
         LeadFactory(owner=UserFactory(role=Role.SDR))
 
-    with CaptureQueriesContext(connection) as many:
+    with (
+        django_assert_max_num_queries(len(few)),
+        CaptureQueriesContext(connection) as many,
+    ):
         assert tenant_client.get(reverse(CHANGELIST)).status_code == 200
 
     assert len(many) == len(few)
+    statements = [q for q in many if not q["sql"].startswith("SET search_path")]
+    assert len(statements) <= 15
 
 
 @pytest.mark.parametrize(

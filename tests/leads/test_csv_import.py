@@ -104,6 +104,15 @@ def test_semicolon_delimited_file_is_read(tenant):
     assert report.ignored_columns == ["Lieblingsfarbe"]
 
 
+def test_excel_sep_line_declares_the_delimiter(tenant):
+    data = csv_bytes("sep=;", "Email;Company", "a@example.com;A, B and C", "bad;X")
+
+    report = leads_import_csv(file=data)
+
+    assert Lead.objects.get().company == "A, B and C"
+    assert [e.row for e in report.errors] == [3]
+
+
 def test_cp1252_file_is_read_with_a_warning(tenant):
     data = csv_bytes("Email;Last Name", "jm@example.fr;Müller", encoding="cp1252")
 
