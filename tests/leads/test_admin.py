@@ -213,14 +213,37 @@ def test_editing_a_lead_keeps_its_status(tenant, tenant_client, login):
     assert (lead.company, lead.status) == ("New Co", LeadStatus.CONTACTED)
 
 
-def test_deleting_in_admin_soft_deletes(tenant, tenant_client, login):
+def test_deleting_in_admin_soft_deletes_and_keeps_drafts_and_replies(tenant, tenant_client, login):
     lead = LeadFactory()
-    login(Role.ADMIN)
+    OutreachMessageFactory(lead=lead)
+    ReplyFactory(lead=lead)
+    user = login(Role.ADMIN)
 
+    confirm = tenant_client.get(reverse("admin:leads_lead_delete", args=[lead.pk]))
     tenant_client.post(reverse("admin:leads_lead_delete", args=[lead.pk]), {"post": "yes"})
 
+    assert confirm.status_code == 200
+    assert "protected" not in confirm.content.decode()
     assert not Lead.objects.filter(pk=lead.pk).exists()
     assert Lead.all_objects.get(pk=lead.pk).is_deleted
+    assert history_for(lead).last().by_user == user
+    assert lead.outreach_messages.count() == 1
+    assert Reply.objects.filter(lead_id=lead.pk).count() == 1
+
+
+def test_bulk_delete_action_soft_deletes_selected_leads(tenant, tenant_client, login):
+    leads = [LeadFactory(), LeadFactory()]
+    OutreachMessageFactory(lead=leads[0])
+    kept = LeadFactory()
+    login(Role.SDR)
+
+    tenant_client.post(
+        reverse(CHANGELIST),
+        {"action": "delete_selected", "post": "yes", "_selected_action": [x.pk for x in leads]},
+    )
+
+    assert list(Lead.objects.all()) == [kept]
+    assert Lead.all_objects.count() == 3
 
 
 def test_upload_imports_and_shows_the_report(tenant, tenant_client, login):
