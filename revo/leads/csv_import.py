@@ -313,7 +313,7 @@ def parse_leads_csv(
                 )
             )
             continue
-        raw = {name: record[i] for i, name in columns.items() if i < len(record)}
+        raw = {name: record[i] if i < len(record) else "" for i, name in columns.items()}
         full_name = raw.pop("full_name", "")
         row_source = raw.pop("source", "").strip()
         if full_name.strip() and not raw.get("first_name", "").strip():

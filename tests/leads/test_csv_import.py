@@ -223,6 +223,15 @@ def test_bad_rows_are_reported_with_row_numbers_and_good_rows_import(tenant):
     assert [c.row for c in report.created] == [2, 9]
 
 
+def test_short_row_without_the_email_cell_is_an_error(tenant):
+    data = csv_bytes("First Name,Company,Email", "Ada,AE", "Bob,B,bob@example.com")
+
+    report = leads_import_csv(file=data)
+
+    assert [(e.row, e.reason) for e in report.errors] == [(2, "email is required")]
+    assert list(Lead.objects.values_list("email", flat=True)) == ["bob@example.com"]
+
+
 def test_lead_source_column_wins_over_the_default_source(tenant):
     data = csv_bytes("Email,Lead Source", "a@example.com,webinar", "b@example.com,")
 
