@@ -20,7 +20,7 @@ def form_data(response: Any) -> dict[str, Any]:
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
         management = formset.management_form
-        for name, field in management.fields.items():
+        for name in management.fields:
             value = management[name].value()
             data[f"{formset.prefix}-{name}"] = "" if value is None else value
         forms.extend(formset.forms)
