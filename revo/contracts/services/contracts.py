@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from revo.accounts.models import User
+from revo.accounts.roles import Role
 from revo.audit.services import record_creation, transition_apply
 from revo.contracts.lock_objects import contract_lock
 from revo.contracts.models import (
@@ -269,7 +270,7 @@ def contract_on_approved(artifact: Contract, decision: ReviewDecision) -> None:
     decision's transaction, with the contract row locked) → pending_review → approved."""
     _policy_check(contract=artifact, policy=pricing_policy_ensure())
     if artifact.requires_admin_approval and (
-        decision.by_user is None or decision.by_user.role != "admin"
+        decision.by_user is None or decision.by_user.role != Role.ADMIN
     ):
         raise Conflict("this contract's discounts need an admin's approval")
     transition_apply(
@@ -302,16 +303,25 @@ def contract_review_decide(
         reason=reason,
         edits=edits,
     )
-    decided = result.artifact
-    if decided.review_status in (ReviewStatus.REJECTED, ReviewStatus.REGENERATE_REQUESTED):
-        transition_apply(
-            instance=decided,
-            transition="void",
-            by=by,
-            reason=f"review {decided.review_status}: {reason}",
-            update_fields=["closed_at"],
-        )
+    if result.artifact.review_status != ReviewStatus.APPROVED:
+        contract_on_rejected(result.artifact, result.decision)
     return result
+
+
+def contract_on_rejected(artifact: Contract, decision: ReviewDecision) -> None:
+    """Rejection or a regeneration request voids the revision under review (inside the
+    decision's transaction). Idempotent: a revision already voided is left alone, so it
+    is safe whether the review gate's hook or ``contract_review_decide`` runs it."""
+    if artifact.status != ContractStatus.PENDING_REVIEW:
+        return
+    transition_apply(
+        instance=artifact,
+        transition="void",
+        by=decision.by_user,
+        run_id=decision.by_run_id,
+        reason=f"review {artifact.review_status}: {decision.reason}",
+        update_fields=["closed_at"],
+    )
 
 
 @transaction.atomic
