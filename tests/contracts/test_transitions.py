@@ -230,3 +230,31 @@ def test_rejection_hook_voids_once_whoever_decided(tenant, sales):
     contract = Contract.objects.get(pk=contract.pk)
     assert contract.status == S.VOID
     assert history_for(contract).filter(transition="void").count() == 1
+
+
+def test_edit_and_approve_changes_terms_and_refuses_invalid_edits(tenant, sales):
+    from revo.core.exceptions import InvalidInput
+
+    contract = contract_in(S.PENDING_REVIEW, reviewer=sales)
+
+    with pytest.raises(InvalidInput):
+        contract_review_decide(
+            contract=contract,
+            decision="edit_approve",
+            by=sales,
+            edits={"payment_terms_net_days": 400},
+        )
+    contract_review_decide(
+        contract=contract,
+        decision="edit_approve",
+        by=sales,
+        edits={"payment_terms_net_days": 45, "terms": "Quarterly invoicing"},
+    )
+
+    contract = Contract.objects.get(pk=contract.pk)
+    assert (contract.status, contract.payment_terms_net_days, contract.terms) == (
+        S.APPROVED,
+        45,
+        "Quarterly invoicing",
+    )
+    assert contract.edited is True

@@ -9,7 +9,6 @@ from revo.contracts.services.contracts import (
     contract_on_approved,
     contract_on_rejected,
     contract_review_decide,
-    contract_revise,
     contract_send,
     contract_sign,
     contract_submit,
@@ -27,6 +26,7 @@ from revo.contracts.services.pricing import (
     pricing_policy_ensure,
     pricing_policy_update,
 )
+from revo.contracts.services.revisions import contract_revise
 
 __all__ = [
     "LineInput",
