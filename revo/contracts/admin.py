@@ -32,7 +32,7 @@ from revo.contracts.services import (
     lines_price,
     price_list_item_create,
     price_list_item_update,
-    pricing_policy_ensure,
+    pricing_policy_current,
     pricing_policy_update,
 )
 from revo.core.exceptions import InvalidInput
@@ -74,7 +74,7 @@ class ContractLineFormSet(forms.BaseInlineFormSet):
         try:
             lines_price(
                 lines=_line_inputs(self),
-                policy=pricing_policy_ensure(),
+                policy=pricing_policy_current(),
                 currency=self.instance.currency,
             )
         except InvalidInput as exc:
