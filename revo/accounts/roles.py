@@ -34,7 +34,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         *_READ_ALL,
         "leads.*",
         "deals.*",
-        "contracts.*",
+        # contracts, their lines and negotiation rounds; pricing policy and price list are
+        # the admin's
+        "contracts.*_contract",
+        "contracts.*_contractline",
+        "contracts.*_negotiationround",
         "reviews.decide_deal",
         "reviews.decide_contract",
         "agents.run_sales",
