@@ -126,7 +126,7 @@ class ReviewableArtifact(FSMModelMixin, TimestampedModel):
         people recorded by the review itself; models override it to show more."""
         context: dict[str, Any] = {}
         for field in self._meta.concrete_fields:
-            if not field.many_to_one or field.name in _REVIEW_OWN_FKS:
+            if not (field.many_to_one or field.one_to_one) or field.name in _REVIEW_OWN_FKS:
                 continue
             value = getattr(self, field.name)
             if value is not None:
