@@ -18,9 +18,6 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
     fields = ("forbid_self_approval", "updated_at")
     readonly_fields = ("updated_at",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and not ReviewSettings.objects.exists()
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -36,6 +33,19 @@ class ReviewSettingsAdmin(admin.ModelAdmin):
         if self.has_add_permission(request):
             return HttpResponseRedirect(reverse("admin:reviews_reviewsettings_add"))
         return super().changelist_view(request, extra_context)
+
+    def add_view(
+        self,
+        request: HttpRequest,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        existing = ReviewSettings.objects.order_by("pk").first()
+        if existing is not None:
+            return HttpResponseRedirect(
+                reverse("admin:reviews_reviewsettings_change", args=[existing.pk])
+            )
+        return super().add_view(request, form_url, extra_context)
 
     def save_model(
         self, request: HttpRequest, obj: ReviewSettings, form: ModelForm, change: bool
