@@ -211,6 +211,8 @@ def review_decide(
     )
     if artifact.review_status == ReviewStatus.APPROVED and artifact_type.on_approved:
         artifact_type.on_approved(artifact, record)
+    elif artifact.review_status != ReviewStatus.APPROVED and artifact_type.on_rejected:
+        artifact_type.on_rejected(artifact, record)
     logger.info(
         "review decided",
         extra={
@@ -322,6 +324,7 @@ def review_decide_bulk(
     return outcomes
 
 
+@transaction.atomic
 def review_settings_update(*, forbid_self_approval: bool) -> ReviewSettings:
     settings_row = ReviewSettings.current()
     settings_row.forbid_self_approval = forbid_self_approval

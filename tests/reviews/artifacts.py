@@ -12,14 +12,37 @@ from typing import Any
 
 from revo.accounts.models import User
 from revo.accounts.roles import Role
+from revo.contracts.models import Contract
+from revo.contracts.services import LineInput, contract_submit
 from revo.reviews.models import ReviewableArtifact, ReviewItem
 from revo.reviews.services import review_item_sync
+from tests.contracts.factories import ContractFactory
+from tests.deals.factories import DealProposalFactory
 from tests.leads.factories import OutreachMessageFactory
 
 Maker = Callable[[], ReviewableArtifact]
 
+
+def submitted_contract(*, discount_pct: str = "0") -> Contract:
+    """A contract in review; a line discount above the tenant's policy limit (15% by
+    default) makes it an admin's decision."""
+    lines = [LineInput(description="Licence", quantity="10", unit_price="100.00")]
+    if discount_pct != "0":
+        lines.append(
+            LineInput(
+                description="Onboarding",
+                quantity="1",
+                unit_price="500.00",
+                discount_pct=discount_pct,
+            )
+        )
+    return contract_submit(contract=ContractFactory(lines=lines))
+
+
 MAKERS: dict[str, Maker] = {
     "outreach": lambda: OutreachMessageFactory(),
+    "deal_proposal": lambda: DealProposalFactory(),
+    "contract": lambda: submitted_contract(),
 }
 
 # Who decides what (issue 3: sdr decides outreach; sales deals and contracts; finance

@@ -9,9 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from revo.accounts.roles import Role
+from revo.reviews import registry
 from revo.reviews.models import ReviewItem, ReviewStatus
 from revo.reviews.services import review_decide
-from tests.reviews.artifacts import ENTITY_TYPES, item_of, make_artifact
+from tests.reviews.artifacts import DECIDERS, ENTITY_TYPES, item_of, make_artifact
 
 QUEUE = "/admin/reviews/reviewitem/"
 # session, user, user and group permissions, agents, count, page; each query is preceded by
@@ -47,18 +48,10 @@ def test_queue_renders_for_every_role_with_every_column(as_role, role):
     assert "0.42" in html
 
 
-@pytest.mark.parametrize(
-    ("role", "sees_actions"),
-    [
-        (Role.VIEWER, False),
-        (Role.SDR, True),
-        (Role.SALES, True),
-        (Role.FINANCE, True),
-        (Role.ADMIN, True),
-    ],
-)
-def test_bulk_actions_are_offered_only_to_roles_that_decide(as_role, role, sees_actions):
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_bulk_actions_are_offered_only_to_roles_that_decide(as_role, role):
     make_artifact("outreach")
+    sees_actions = any(role in DECIDERS[t.entity_type] for t in registry.artifact_types())
 
     response = as_role(role).get(QUEUE)
 
@@ -195,11 +188,17 @@ def test_queue_costs_the_same_queries_for_10_or_60_items(
         make_artifact("outreach", confidence="0.5", agent="sdr", flagged_reasons=["tone"])
     client.get(QUEUE)  # warm the session and content-type caches alike for both runs
 
-    with django_assert_max_num_queries(MAX_QUEUE_QUERIES), CaptureQueriesContext(connection) as small:
+    with (
+        django_assert_max_num_queries(MAX_QUEUE_QUERIES),
+        CaptureQueriesContext(connection) as small,
+    ):
         assert len(_titles(client.get(QUEUE, {"order": "risk"}))) == 10
     for _ in range(50):
         make_artifact("outreach", confidence="0.7", agent="sdr", flagged_reasons=["tone"])
-    with django_assert_max_num_queries(MAX_QUEUE_QUERIES), CaptureQueriesContext(connection) as large:
+    with (
+        django_assert_max_num_queries(MAX_QUEUE_QUERIES),
+        CaptureQueriesContext(connection) as large,
+    ):
         assert len(_titles(client.get(QUEUE, {"order": "risk", "all": ""}))) == 60
 
     assert len(large.captured_queries) == len(small.captured_queries)
@@ -283,7 +282,7 @@ def test_bulk_reject_requires_one_reason_and_applies_it_to_all(as_role):
 
 def test_bulk_action_from_a_role_that_may_not_decide_the_type_changes_nothing(as_role):
     artifact = make_artifact("outreach")
-    client = as_role(Role.FINANCE)
+    client = as_role(Role.SALES)
 
     done = client.post(
         QUEUE,
