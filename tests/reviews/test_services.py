@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import pytest
@@ -8,6 +9,7 @@ from revo.accounts.roles import Role
 from revo.audit.models import StateTransition
 from revo.audit.selectors import history_for
 from revo.core.exceptions import IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from revo.reviews import registry
 from revo.reviews.models import ReviewDecision, ReviewSettings, ReviewStatus
 from revo.reviews.services import (
     review_auto_approve,
@@ -23,6 +25,7 @@ from tests.reviews.artifacts import (
     decider_role,
     item_of,
     make_artifact,
+    submitted_contract,
 )
 
 # An approved artifact may already have been acted on by its type's on_approved hook.
@@ -352,3 +355,67 @@ def test_every_decision_writes_exactly_one_state_transition(tenant, admin_user):
         ("request_regeneration", "regenerate_requested"),
     ]
     assert all(r.by_user == admin_user for r in rows)
+
+
+def test_contract_discount_above_the_policy_limit_needs_an_admin(tenant, user_of):
+    contract = submitted_contract(discount_pct="20")
+    sales = user_of(Role.SALES)
+
+    assert item_of(contract).requires_admin is True
+    with pytest.raises(PermissionDenied, match="policy limit"):
+        _decide(contract, sales, "approve")
+    contract.refresh_from_db()
+    assert contract.review_status == ReviewStatus.PENDING_REVIEW
+
+    _decide(contract, user_of(Role.ADMIN), "approve")
+    contract.refresh_from_db()
+    assert contract.review_status in APPROVED
+
+
+def test_contract_within_the_policy_limit_is_decided_by_sales(tenant, user_of):
+    contract = submitted_contract(discount_pct="10")
+
+    assert item_of(contract).requires_admin is False
+    _decide(contract, user_of(Role.SALES), "approve")
+    contract.refresh_from_db()
+    assert contract.review_status in APPROVED
+
+
+def test_auto_approve_refuses_contracts(tenant):
+    contract = submitted_contract()
+
+    with pytest.raises(PermissionDenied, match="never auto-approved"):
+        review_auto_approve(artifact=contract, run_id=uuid.uuid4(), reason="policy")
+
+    contract.refresh_from_db()
+    assert contract.review_status == ReviewStatus.PENDING_REVIEW
+    assert not ReviewDecision.objects.filter(item=item_of(contract)).exists()
+
+
+@pytest.mark.parametrize(
+    ("decision", "reason", "hook"),
+    [
+        ("approve", "", "on_approved"),
+        ("reject", "no", "on_rejected"),
+        ("regenerate", "shorter", "on_rejected"),
+    ],
+)
+def test_registered_hooks_run_inside_the_decision(
+    tenant, admin_user, monkeypatch, decision, reason, hook
+):
+    calls: list[tuple[str, str, str]] = []
+    registered = registry.artifact_type("outreach")
+    monkeypatch.setitem(
+        registry._REGISTRY,
+        "outreach",
+        dataclasses.replace(
+            registered,
+            on_approved=lambda a, d: calls.append(("on_approved", a.review_status, d.decision)),
+            on_rejected=lambda a, d: calls.append(("on_rejected", a.review_status, d.decision)),
+        ),
+    )
+    artifact = make_artifact("outreach")
+
+    result = _decide(artifact, admin_user, decision, reason=reason)
+
+    assert calls == [(hook, result.artifact.review_status, decision)]
