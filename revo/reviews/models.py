@@ -173,6 +173,8 @@ class ReviewItem(models.Model):
             models.Index(fields=["status", "confidence", "id"], name="reviews_item_confidence"),
             models.Index(fields=["status", "-amount", "id"], name="reviews_item_amount"),
             models.Index(fields=["status", "entity_type", "created_at"], name="reviews_item_type"),
+            # the agent filter's choices are read by skipping through this index
+            models.Index(fields=["agent"], name="reviews_item_agent"),
             # riskiest first: lowest (or unknown) confidence, then the largest amount
             models.Index(
                 "status",
