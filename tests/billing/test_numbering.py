@@ -39,10 +39,18 @@ def test_a_rolled_back_issue_leaves_no_gap(tenant):
     invoice_approve(invoice_pending())
     doomed = invoice_pending()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        transition_apply(instance=doomed, transition="approve", field="review_status")
-        assert invoice_issue(invoice=doomed).number == f"INV-{year}-0002"
-        raise RuntimeError("the issuing transaction failed after taking the number")
+    taken = []
+
+    def issue_then_fail() -> None:
+        with transaction.atomic():
+            transition_apply(instance=doomed, transition="approve", field="review_status")
+            taken.append(invoice_issue(invoice=doomed).number)
+            raise RuntimeError("the issuing transaction failed after taking the number")
+
+    with pytest.raises(RuntimeError):
+        issue_then_fail()
+
+    assert taken == [f"INV-{year}-0002"]
 
     doomed = Invoice.objects.get(pk=doomed.pk)
     assert doomed.number is None
