@@ -16,6 +16,7 @@ from revo.contracts.models import Contract
 from revo.contracts.services import LineInput, contract_submit
 from revo.reviews.models import ReviewableArtifact, ReviewItem
 from revo.reviews.services import review_item_sync
+from tests.billing.factories import dunning_notice, invoice_issued, invoice_pending
 from tests.contracts.factories import ContractFactory
 from tests.deals.factories import DealProposalFactory
 from tests.leads.factories import OutreachMessageFactory
@@ -43,6 +44,8 @@ MAKERS: dict[str, Maker] = {
     "outreach": lambda: OutreachMessageFactory(),
     "deal_proposal": lambda: DealProposalFactory(),
     "contract": lambda: submitted_contract(),
+    "invoice": lambda: invoice_pending(),
+    "dunning": lambda: dunning_notice(invoice_issued()),
 }
 
 # Who decides what (issue 3: sdr decides outreach; sales deals and contracts; finance
