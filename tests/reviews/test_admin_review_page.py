@@ -80,6 +80,7 @@ def test_review_page_renders_for_every_role_with_buttons_only_for_deciders(
     may_decide = role in DECIDERS[entity_type]
     assert all(button in html for button in BUTTONS) is may_decide
     assert ("Read only" in html) is not may_decide
+    assert "No related records." not in html
 
 
 def test_approve_button_approves_and_returns_to_the_queue(as_role):

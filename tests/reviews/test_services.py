@@ -419,3 +419,24 @@ def test_registered_hooks_run_inside_the_decision(
     result = _decide(artifact, admin_user, decision, reason=reason)
 
     assert calls == [(hook, result.artifact.review_status, decision)]
+
+
+PARENT_LABELS = {
+    "outreach": "Lead",
+    "deal_proposal": "Deal",
+    "contract": "Deal",
+    "invoice": "Contract",
+    "dunning": "Invoice",
+}
+
+
+@pytest.mark.parametrize("entity_type", ENTITY_TYPES)
+def test_review_context_shows_what_the_artifact_belongs_to(tenant, user_of, entity_type):
+    artifact = make_artifact(entity_type, created_by=user_of(Role.ADMIN))
+
+    context = artifact.review_context()
+
+    parent = context[PARENT_LABELS[entity_type]]
+    assert parent.pk is not None
+    assert "Created by" not in context
+    assert "Reviewed by" not in context
