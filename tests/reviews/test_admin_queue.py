@@ -308,3 +308,38 @@ def test_viewer_cannot_run_bulk_actions(as_role):
 
     artifact.refresh_from_db()
     assert artifact.review_status == ReviewStatus.PENDING_REVIEW
+
+
+def test_bulk_decision_over_the_batch_limit_is_refused_before_anything_changes(
+    as_role, monkeypatch
+):
+    from revo.reviews.admin import queue
+
+    monkeypatch.setattr(queue, "BULK_MAX", 2)
+    artifacts = [make_artifact("outreach") for _ in range(3)]
+    client = as_role(Role.SDR)
+
+    done = client.post(
+        QUEUE,
+        {
+            "action": "bulk_approve",
+            "_selected_action": [item_of(a).pk for a in artifacts],
+            "select_across": "1",
+            "index": "0",
+            "post": "yes",
+        },
+        follow=True,
+    )
+
+    assert any("decide at most 2 at once" in str(m) for m in done.context["messages"])
+    for artifact in artifacts:
+        artifact.refresh_from_db()
+        assert artifact.review_status == ReviewStatus.PENDING_REVIEW
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_review_queue_is_on_the_dashboard_of_every_role(as_role, role):
+    html = as_role(role).get("/admin/").content.decode()
+
+    assert "Review queue" in html
+    assert "/admin/reviews/reviewitem/" in html

@@ -38,6 +38,8 @@ from revo.reviews.services import review_decide_bulk
 # Per-item failures listed one by one after a bulk decision; the rest are counted.
 BULK_ERRORS_SHOWN = 20
 BULK_PREVIEW = 20
+# Each item is decided in its own transaction within the request: keep a batch bounded.
+BULK_MAX = 500
 
 
 class BulkDecisionForm(forms.Form):
@@ -182,6 +184,15 @@ class ReviewItemAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: QuerySet[ReviewItem], decision: ReviewDecisionKind
     ) -> HttpResponse | None:
         reason_required = decision == ReviewDecisionKind.REJECT
+        selected = queryset.order_by("created_at", "id")
+        count = selected.count()
+        if count > BULK_MAX:
+            messages.error(
+                request,
+                f"{count} items selected: decide at most {BULK_MAX} at once "
+                "(narrow the queue with the filters).",
+            )
+            return None
         if request.POST.get("post") == "yes":
             form = BulkDecisionForm(request.POST, reason_required=reason_required)
             if form.is_valid():
@@ -189,7 +200,6 @@ class ReviewItemAdmin(admin.ModelAdmin):
                 return None
         else:
             form = BulkDecisionForm(reason_required=reason_required)
-        selected = queryset.order_by("created_at", "id")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -198,7 +208,7 @@ class ReviewItemAdmin(admin.ModelAdmin):
             "decision": decision,
             "action_name": request.POST.get("action", ""),
             "form": form,
-            "count": selected.count(),
+            "count": count,
             "preview": list(selected.values_list("entity_type", "title")[:BULK_PREVIEW]),
             "selected_ids": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
             "select_across": request.POST.get("select_across", "0"),
