@@ -260,3 +260,17 @@ def test_is_overdue_needs_an_open_balance_after_the_due_date(tenant):
     assert not invoice.is_overdue_on(due)
     assert invoice.is_overdue_on(due + timedelta(days=1))
     assert not invoice.is_overdue
+
+
+def test_the_customer_is_taken_as_of_the_issue_date_and_then_frozen(tenant):
+    from revo.leads.services import lead_update
+
+    invoice = invoice_pending(company="Initech GmbH")
+    lead = invoice.contract.deal.lead
+    lead_update(lead=lead, data={"company": "Initech AG"})
+
+    issued = invoice_approve(invoice)
+    lead_update(lead=lead, data={"company": "Initrode"})
+
+    issued.refresh_from_db()
+    assert issued.customer_company == "Initech AG"
