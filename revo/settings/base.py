@@ -236,6 +236,10 @@ LLM_BACKOFF_BASE = env_float("LLM_BACKOFF_BASE", 0.5)
 LLM_BACKOFF_MAX = env_float("LLM_BACKOFF_MAX", 10.0)
 LLM_BREAKER_THRESHOLD = env_int("LLM_BREAKER_THRESHOLD", 5)
 LLM_BREAKER_COOLDOWN = env_float("LLM_BREAKER_COOLDOWN", 30.0)
+# Output policy of generate(): re-asks after invalid output (at most 2) and the hosts every
+# tenant's drafts may link to (a call adds the context's allowed_url_hosts).
+LLM_MAX_REASKS = env_int("LLM_MAX_REASKS", 2)
+LLM_URL_ALLOWLIST = env_list("LLM_URL_ALLOWLIST", [])
 
 # --------------------------------------------------------------------------- Revo
 
@@ -243,6 +247,7 @@ LLM_BREAKER_COOLDOWN = env_float("LLM_BREAKER_COOLDOWN", 30.0)
 # apps add theirs here (default prompts, pricing and dunning policies, ...).
 REVO_TENANT_SETUP_STEPS = [
     "revo.accounts.services.role_groups_sync",
+    "revo.llm.services.prompts_seed_step",
 ]
 REVO_DEMO_PASSWORD = env_str("REVO_DEMO_PASSWORD", "")
 HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)
