@@ -252,6 +252,38 @@ class Contract(ReviewableArtifact):
         self.closed_at = timezone.now()
 
     # -- review gate -------------------------------------------------------------------------
+    # Only a submitted contract (status pending_review) can be decided: a draft or a voided
+    # revision is refused by the review gate itself.
+
+    def is_in_review(self) -> bool:
+        return self.status == ContractStatus.PENDING_REVIEW
+
+    @transition(
+        field="review_status",
+        source=ReviewStatus.PENDING_REVIEW,
+        target=ReviewStatus.APPROVED,
+        conditions=[is_in_review],
+    )
+    def approve(self) -> None:
+        self.reviewed_at = timezone.now()
+
+    @transition(
+        field="review_status",
+        source=ReviewStatus.PENDING_REVIEW,
+        target=ReviewStatus.REJECTED,
+        conditions=[is_in_review],
+    )
+    def reject(self) -> None:
+        self.reviewed_at = timezone.now()
+
+    @transition(
+        field="review_status",
+        source=ReviewStatus.PENDING_REVIEW,
+        target=ReviewStatus.REGENERATE_REQUESTED,
+        conditions=[is_in_review],
+    )
+    def request_regeneration(self) -> None:
+        self.reviewed_at = timezone.now()
 
     def review_title(self) -> str:
         return f"Contract r{self.revision} for deal #{self.deal_id}"
