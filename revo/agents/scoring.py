@@ -90,10 +90,17 @@ def _parse_size(value: str) -> int | None:
     number = _NUMBER.search(value)
     if not number:
         return None
-    digits = re.sub(r"[,.' ]", "", number.group(1))
-    if not digits.isdigit():
-        return None
-    size = int(digits) * (1000 if number.group(2) else 1)
+    text = number.group(1).strip()
+    if number.group(2):  # "1.2k", "1,5k": a decimal number of thousands
+        try:
+            size = round(float(text.replace(",", ".").replace(" ", "")) * 1000)
+        except ValueError:
+            return None
+    else:
+        digits = re.sub(r"[,.' ]", "", text)
+        if not digits.isdigit():
+            return None
+        size = int(digits)
     return size if size < 10_000_000 else None
 
 
