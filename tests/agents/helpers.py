@@ -227,3 +227,21 @@ def contacted_lead(*, days_ago: int, **lead_fields: Any) -> Any:
     review_decide(entity_type="outreach", entity_id=message.pk, decision="approve", by=reviewer)
     review_mark_applied(artifact=message, reason="sent")
     return lead_record_contact(lead=lead, at=timezone.now() - timedelta(days=days_ago))
+
+
+def engaged_lead(reply_body: str = "We are interested; budget is there.", **fields: Any) -> Any:
+    """A contacted lead that replied with interest (reply handled, lead engaged)."""
+    from revo.leads.services import (
+        lead_apply_reply_classification,
+        reply_classify,
+        reply_mark_handled,
+        reply_record,
+    )
+
+    lead = contacted_lead(days_ago=3, **fields)
+    reply = reply_record(
+        lead=lead, from_email=lead.email, subject="Re: First touch", body=reply_body
+    )
+    reply_classify(reply=reply, classification="interested")
+    reply_mark_handled(reply=reply)
+    return lead_apply_reply_classification(lead=lead, classification="interested").lead
