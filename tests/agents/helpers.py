@@ -245,3 +245,55 @@ def engaged_lead(reply_body: str = "We are interested; budget is there.", **fiel
     reply_classify(reply=reply, classification="interested")
     reply_mark_handled(reply=reply)
     return lead_apply_reply_classification(lead=lead, classification="interested").lead
+
+
+def deal_in_negotiation(amount: str = "11500.00", company: str = "Havelsoft") -> Any:
+    from revo.deals.services import deal_advance, deal_create_from_lead
+    from revo.leads.services import lead_transition
+    from tests.leads.factories import LeadFactory
+
+    lead = LeadFactory(company=company)
+    lead_transition(lead=lead, transition="engage")
+    lead_transition(lead=lead, transition="qualify")
+    deal = deal_create_from_lead(lead=lead, amount=amount, currency="EUR")
+    deal_advance(deal=deal, to="proposal")
+    return deal_advance(deal=deal, to="negotiation")
+
+
+def countered_contract(*, asked_pct: str = "10", notes: str = "Can you do 10% off?") -> Any:
+    """A sent contract for the standard package (11,500.00) with our offer and the
+    customer's counter-offer recorded."""
+    from revo.accounts.roles import Role
+    from revo.contracts.models import Contract
+    from revo.contracts.services import (
+        LineInput,
+        contract_create,
+        contract_review_decide,
+        contract_send,
+        contract_submit,
+        negotiation_round_record,
+    )
+    from tests.factories import UserFactory
+
+    admin = UserFactory(role=Role.ADMIN)
+    deal = deal_in_negotiation()
+    contract = contract_create(
+        deal=deal,
+        lines=[LineInput(sku="PIPE-GROWTH", quantity=1), LineInput(sku="ONBOARD", quantity=2)],
+    )
+    contract_submit(contract=contract)
+    contract_review_decide(contract=contract, decision="approve", by=admin)
+    contract = contract_send(contract=Contract.objects.get(pk=contract.pk), by=admin)
+    negotiation_round_record(
+        contract=contract, party="us", offered_price=contract.total, by=admin, notes="Offer"
+    )
+    pct = Decimal(asked_pct)
+    negotiation_round_record(
+        contract=contract,
+        party="customer",
+        offered_price=(contract.total * (100 - pct) / 100).quantize(Decimal("0.01")),
+        discount_pct=pct,
+        notes=notes,
+        by=admin,
+    )
+    return contract
