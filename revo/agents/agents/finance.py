@@ -3,8 +3,9 @@ no model involved) and drafts dunning notices for overdue invoices by the tenant
 
 Items are ``contract:<id>`` (signed, not invoiced) and ``invoice:<id>`` (a dunning level is
 due today); ``options["phase"]`` limits a run to ``invoices`` or ``dunning``, and
-``options["today"]`` (ISO date) replaces the tenant's today for the dunning ladder. An invoice whose balance is cleared is never dunned: ``dunning_due`` skips it
-and the notice service refuses it.
+``options["today"]`` (ISO date) replaces the tenant's today for the dunning ladder. An
+invoice whose balance is cleared is never dunned: ``dunning_due`` skips it and the notice
+service refuses it.
 """
 
 from __future__ import annotations
