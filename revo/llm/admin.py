@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from revo.llm.definitions import definition_validate
 from revo.llm.models import AutoApprovalRule, LLMCall, PromptTemplate
+from revo.llm.selectors import llm_call_stats_by_prompt_version
 from revo.llm.services import (
     CONTENT_FIELDS,
     auto_approval_rule_save,
@@ -75,6 +76,11 @@ class PromptVersionForm(forms.ModelForm):
     class Meta:
         model = PromptTemplate
         fields = ("key", *CONTENT_FIELDS, "note")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "inputs" in self.fields:
+            self.fields["inputs"].required = False  # a prompt may take no inputs: []
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -276,6 +282,33 @@ class LLMCallAdmin(admin.ModelAdmin):
     search_fields = ("prompt_key", "error", "run_id")
     date_hierarchy = "created_at"
     list_select_related = ()
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "stats/",
+                self.admin_site.admin_view(self.stats_view),
+                name="llm_llmcall_stats",
+            ),
+            *super().get_urls(),
+        ]
+
+    def stats_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "LLM calls per prompt version",
+            "rows": llm_call_stats_by_prompt_version(),
+        }
+        return TemplateResponse(request, "admin/llm/llmcall/stats.html", context)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "stats_url": reverse("admin:llm_llmcall_stats")}
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="backend", ordering="backend")
     def backend_label(self, obj: LLMCall) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.db import connection, models
 from jsonschema import Draft202012Validator
 
 from revo.core.context import bind
@@ -140,6 +140,18 @@ def _schema_validator(prompt: PromptTemplate) -> Draft202012Validator:
     return validator
 
 
+_system_messages: dict[str, str] = {}
+
+
+def _system_message(prompt: PromptTemplate) -> str:
+    # Keyed by the definition's sha256: the same definition always gives the same message.
+    message = _system_messages.get(prompt.sha256)
+    if message is None:
+        message = render_system_message(prompt.system_text, prompt.output_schema)
+        _system_messages[prompt.sha256] = message
+    return message
+
+
 def parse_answer(
     content: str, prompt: PromptTemplate, policy: OutputPolicy
 ) -> tuple[dict[str, Any] | None, list[Finding]]:
@@ -213,7 +225,7 @@ def generate(
     configured = policy.max_reasks if policy.max_reasks is not None else settings.LLM_MAX_REASKS
     max_attempts = 1 + min(max(configured, 0), MAX_REASKS)
     messages = [
-        ChatMessage("system", render_system_message(prompt.system_text, prompt.output_schema)),
+        ChatMessage("system", _system_message(prompt)),
         ChatMessage("user", render_user_message(prompt.user_template, context, untrusted)),
     ]
     fallback = fallback_template_text(prompt.fallback_template) if prompt.fallback_template else ""
@@ -331,24 +343,25 @@ def _record(
     artifact: models.Model | None,
 ) -> LLMCall:
     content_type, object_id = _artifact_ref(artifact)
-    with transaction.atomic():
-        return LLMCall.objects.create(
-            prompt_key=prompt.key,
-            prompt_version=prompt.version,
-            prompt_sha256=prompt.sha256,
-            model=model,
-            backend=backend_name,
-            endpoint=endpoint,
-            latency_ms=latency_ms,
-            prompt_tokens=_sum([item.prompt_tokens for item in responses]),
-            completion_tokens=_sum([item.completion_tokens for item in responses]),
-            attempts=attempts,
-            status=status,
-            error=error,
-            findings=[item.as_dict() for item in findings],
-            confidence=confidence,
-            run_id=run_id,
-            agent=agent or "",
-            artifact_content_type=content_type,
-            artifact_object_id=object_id,
-        )
+    # generate() never runs inside a transaction, so in autocommit this single INSERT is
+    # its own short transaction: the log row survives whatever the caller does next.
+    return LLMCall.objects.create(
+        prompt_key=prompt.key,
+        prompt_version=prompt.version,
+        prompt_sha256=prompt.sha256,
+        model=model,
+        backend=backend_name,
+        endpoint=endpoint,
+        latency_ms=latency_ms,
+        prompt_tokens=_sum([item.prompt_tokens for item in responses]),
+        completion_tokens=_sum([item.completion_tokens for item in responses]),
+        attempts=attempts,
+        status=status,
+        error=error,
+        findings=[item.as_dict() for item in findings],
+        confidence=confidence,
+        run_id=run_id,
+        agent=agent or "",
+        artifact_content_type=content_type,
+        artifact_object_id=object_id,
+    )

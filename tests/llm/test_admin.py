@@ -173,3 +173,28 @@ def test_rules_are_saved_through_the_service_and_contracts_refused(admin_client)
     assert list(AutoApprovalRule.objects.values_list("action_type", flat=True)) == [
         "dunning.level_1"
     ]
+
+
+def test_a_brand_new_key_without_inputs_can_be_created(admin_client, shipped):
+    data = _form_data(shipped, key="custom.tagline", inputs="[]", user_template="Write a tagline.")
+
+    response = admin_client.post(reverse("admin:llm_prompttemplate_add"), data)
+
+    assert response.status_code == 302
+    created = PromptTemplate.objects.get(key="custom.tagline")
+    assert (created.version, created.is_active, created.inputs) == (1, True, [])
+
+
+def test_call_stats_page_lists_each_prompt_version(admin_client):
+    LLMCall.objects.create(
+        prompt_key="sdr.score_lead", prompt_version=3, backend="ollama", status="ok"
+    )
+    changelist = admin_client.get(reverse("admin:llm_llmcall_changelist"))
+
+    response = admin_client.get(reverse("admin:llm_llmcall_stats"))
+
+    assert reverse("admin:llm_llmcall_stats").encode() in changelist.content
+    assert response.status_code == 200
+    assert [(row["prompt_key"], row["calls"]) for row in response.context["rows"]] == [
+        ("sdr.score_lead", 1)
+    ]

@@ -264,3 +264,33 @@ def test_mean_logprob_from_backend_raises_or_lowers_confidence(prompt):
     unknown = generate(prompt.key, email_context(), backend=ScriptedBackend([GOOD_EMAIL]))
 
     assert sure.confidence > unknown.confidence > unsure.confidence > 0
+
+
+@pytest.mark.parametrize(
+    ("policy", "setting", "context_hosts"),
+    [
+        pytest.param(GenerationPolicy(allowed_url_hosts=("acme.example",)), [], [], id="policy"),
+        pytest.param(GenerationPolicy(), ["acme.example"], [], id="setting"),
+        pytest.param(GenerationPolicy(), [], ["acme.example"], id="context"),
+    ],
+)
+def test_links_are_allowed_from_policy_setting_or_context(
+    prompt, settings, policy, setting, context_hosts
+):
+    settings.LLM_URL_ALLOWLIST = setting
+    answer = {"subject": "Hi", "body": "Book at https://acme.example/book"}
+    context = email_context(allowed_url_hosts=context_hosts)
+
+    result = generate(prompt.key, context, backend=ScriptedBackend([answer]), policy=policy)
+
+    assert result.ok
+    assert result.findings == ()
+
+
+def test_policy_may_permit_extra_email_addresses(prompt):
+    answer = {"subject": "Hi", "body": "Questions? Write to support@acme.example"}
+    policy = GenerationPolicy(permitted_emails=("support@acme.example",))
+
+    result = generate(prompt.key, email_context(), backend=ScriptedBackend([answer]), policy=policy)
+
+    assert result.ok
