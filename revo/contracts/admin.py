@@ -89,8 +89,9 @@ class ContractLineForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Price-list lines take the list price; only custom lines need one.
-        self.fields["unit_price"].required = False
-        self.fields["description"].required = False
+        for name in ("unit_price", "description"):
+            if name in self.fields:  # absent when the inline is read-only
+                self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -259,6 +260,8 @@ class ContractAdmin(admin.ModelAdmin):
                 by=request.user,
                 reason="lines edited in admin",
             )
+            # The service rewrote the lines; the admin's change message lists no rows.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             return
         super().save_formset(request, form, formset, change)
 

@@ -7,8 +7,8 @@ from revo.contracts.services.contracts import (
     contract_expire,
     contract_lines_set,
     contract_on_approved,
+    contract_on_rejected,
     contract_review_decide,
-    contract_revise,
     contract_send,
     contract_sign,
     contract_submit,
@@ -26,6 +26,7 @@ from revo.contracts.services.pricing import (
     pricing_policy_ensure,
     pricing_policy_update,
 )
+from revo.contracts.services.revisions import contract_revise
 
 __all__ = [
     "LineInput",
@@ -34,6 +35,7 @@ __all__ = [
     "contract_expire",
     "contract_lines_set",
     "contract_on_approved",
+    "contract_on_rejected",
     "contract_review_decide",
     "contract_revise",
     "contract_send",
