@@ -18,7 +18,6 @@ from django.db.models import Exists, OuterRef
 from revo.agents import base
 from revo.agents.agents.common import agent_settings, finance_sender, llm_fields, valid_data
 from revo.billing.dates import tenant_today
-from revo.billing.lock_objects import contract_lock as billing_contract_lock
 from revo.billing.lock_objects import invoice_lock
 from revo.billing.models import OPEN_STATUSES, ZERO, Invoice, InvoiceStatus
 from revo.billing.selectors import DunningCandidate, dunning_due
@@ -27,6 +26,7 @@ from revo.billing.services import (
     invoice_create_from_contract,
     invoice_submit_for_review,
 )
+from revo.contracts.lock_objects import contract_lock
 from revo.contracts.models import Contract, ContractStatus
 from revo.core.exceptions import InvalidInput
 from revo.llm.generate import generate
@@ -81,7 +81,7 @@ class FinanceAgent(base.BaseAgent):
 
     def _invoice(self, pk: int, context: base.AgentContext) -> base.ItemResult:
         with transaction.atomic():
-            contract = billing_contract_lock(pk)
+            contract = contract_lock(pk=pk)
             if contract.status != ContractStatus.SIGNED:
                 return base.ItemResult.skipped(f"contract is {contract.status}")
             if (
