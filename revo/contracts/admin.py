@@ -32,7 +32,7 @@ from revo.contracts.services import (
     lines_price,
     price_list_item_create,
     price_list_item_update,
-    pricing_policy_ensure,
+    pricing_policy_current,
     pricing_policy_update,
 )
 from revo.core.exceptions import InvalidInput
@@ -74,7 +74,7 @@ class ContractLineFormSet(forms.BaseInlineFormSet):
         try:
             lines_price(
                 lines=_line_inputs(self),
-                policy=pricing_policy_ensure(),
+                policy=pricing_policy_current(),
                 currency=self.instance.currency,
             )
         except InvalidInput as exc:
@@ -421,3 +421,33 @@ class PriceListItemAdmin(admin.ModelAdmin):
                 active=data["active"],
             )
         obj.pk = saved.pk
+
+
+@admin.register(NegotiationRound)
+class NegotiationRoundAdmin(admin.ModelAdmin):
+    """Every offer across contracts; rounds are recorded by ``negotiation_round_record``
+    and never edited."""
+
+    list_display = (
+        "contract",
+        "number",
+        "party",
+        "offered_price",
+        "currency",
+        "discount_pct",
+        "author",
+        "created_at",
+    )
+    list_filter = ("party", "currency")
+    search_fields = ("contract__deal__name", "contract__deal__lead__company", "notes", "terms")
+    list_select_related = ("contract", "author_user")
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -224,11 +224,19 @@ def _header_width(line: str, delimiter: str) -> int:
         return 0
 
 
-def _delimiter(text: str) -> str:
-    """Comma or semicolon: whichever splits the header line into more columns."""
-    first_line = text.lstrip("\r\n").splitlines()[0]
+_EXCEL_SEP_LINE = re.compile(r"^sep=([,;])\s*$", re.IGNORECASE)
+
+
+def _delimiter(text: str) -> tuple[str, str]:
+    """(delimiter, text): comma or semicolon, whichever splits the header line into more
+    columns; an Excel ``sep=;`` first line decides instead and is removed."""
+    text = text.lstrip("\r\n")
+    first_line = text.splitlines()[0]
+    declared = _EXCEL_SEP_LINE.match(first_line)
+    if declared:
+        return declared.group(1), text[len(first_line) :].lstrip("\r\n")
     commas, semicolons = _header_width(first_line, ","), _header_width(first_line, ";")
-    return ";" if semicolons > commas else ","
+    return (";" if semicolons > commas else ","), text
 
 
 def _map_headers(headers: list[str]) -> tuple[dict[int, str], list[str], dict[str, str]]:
@@ -264,7 +272,7 @@ def parse_leads_csv(
     """Read and validate the whole file without touching the database. Returns the report
     (with error rows and in-file duplicates filled in) and the rows to write."""
     text, encoding, warnings = _read(file)
-    delimiter = _delimiter(text)
+    delimiter, text = _delimiter(text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -305,7 +313,7 @@ def parse_leads_csv(
                 )
             )
             continue
-        raw = {name: record[i] for i, name in columns.items() if i < len(record)}
+        raw = {name: record[i] if i < len(record) else "" for i, name in columns.items()}
         full_name = raw.pop("full_name", "")
         row_source = raw.pop("source", "").strip()
         if full_name.strip() and not raw.get("first_name", "").strip():

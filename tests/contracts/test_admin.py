@@ -210,3 +210,22 @@ def test_admin_adds_a_price_list_item_and_sales_cannot(tenant_client, sales, adm
 
     assert response.status_code == 302
     assert PriceListItem.objects.get(sku="SEAT-PRO").unit_price == Decimal("79.00")
+
+
+def test_negotiation_round_changelist_is_read_only_and_free_of_n_plus_1(
+    tenant_client, sales, django_assert_max_num_queries
+):
+    contract = contract_in(S.SENT, reviewer=sales)
+    negotiation_round_record(contract=contract, party="customer", offered_price="10", by=sales)
+    client = logged_in(tenant_client, sales)
+    url = "/admin/contracts/negotiationround/"
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+
+    for _ in range(5):
+        negotiation_round_record(contract=contract, party="us", offered_price="20", by=sales)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(url)
+
+    assert response.content.count(b"sales@test.example") >= 6
+    assert client.get(f"{url}add/").status_code == 403

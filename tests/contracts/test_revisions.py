@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from revo.audit.selectors import history_for
 from revo.contracts.models import Contract, ContractStatus
@@ -16,7 +18,7 @@ from revo.contracts.services import (
     contract_submit,
     contract_update,
 )
-from revo.core.exceptions import Conflict
+from revo.core.exceptions import Conflict, InvalidInput
 from tests.contracts.factories import ContractFactory
 from tests.contracts.helpers import contract_in
 
@@ -132,3 +134,35 @@ def test_a_revision_goes_through_review_again(tenant, sales):
 
     assert submitted.status == S.PENDING_REVIEW
     assert submitted.total == Decimal("2000.00")
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"payment_terms_net_days": 400},
+        {"payment_terms_net_days": -1},
+        {"payment_terms_net_days": "30"},
+        {"valid_until": datetime.date(2000, 1, 1)},
+    ],
+    ids=["net-400", "net-negative", "net-text", "valid-until-past"],
+)
+def test_draft_terms_are_validated(tenant, changes):
+    contract = ContractFactory()
+
+    with pytest.raises(InvalidInput):
+        contract_update(contract=contract, **changes)
+
+    fresh = Contract.objects.get(pk=contract.pk)
+    assert (fresh.payment_terms_net_days, fresh.valid_until) == (30, None)
+
+
+def test_draft_terms_change_is_audited(tenant, sales):
+    contract = ContractFactory()
+    until = timezone.localdate() + datetime.timedelta(days=30)
+
+    contract_update(contract=contract, valid_until=until, payment_terms_net_days=14, by=sales)
+
+    row = history_for(contract).last()
+    assert row.transition == "update"
+    assert row.data["payment_terms_net_days"] == {"before": 30, "after": 14}
+    assert row.data["valid_until"] == {"before": None, "after": str(until)}

@@ -65,7 +65,9 @@ def test_lead_pages_render_for_every_role(tenant, tenant_client, login, role):
     assert replies.status_code == 200
 
 
-def test_changelist_query_count_does_not_grow_with_rows(tenant, tenant_client, login):
+def test_changelist_query_count_does_not_grow_with_rows(
+    tenant, tenant_client, login, django_assert_max_num_queries
+):
     owner = UserFactory(role=Role.SDR)
     for _ in range(3):
         LeadFactory(owner=owner)
@@ -75,10 +77,15 @@ def test_changelist_query_count_does_not_grow_with_rows(tenant, tenant_client, l
     for _ in range(30):
         LeadFactory(owner=UserFactory(role=Role.SDR))
 
-    with CaptureQueriesContext(connection) as many:
+    with (
+        django_assert_max_num_queries(len(few)),
+        CaptureQueriesContext(connection) as many,
+    ):
         assert tenant_client.get(reverse(CHANGELIST)).status_code == 200
 
     assert len(many) == len(few)
+    statements = [q for q in many if not q["sql"].startswith("SET search_path")]
+    assert len(statements) <= 15
 
 
 @pytest.mark.parametrize(
@@ -206,14 +213,37 @@ def test_editing_a_lead_keeps_its_status(tenant, tenant_client, login):
     assert (lead.company, lead.status) == ("New Co", LeadStatus.CONTACTED)
 
 
-def test_deleting_in_admin_soft_deletes(tenant, tenant_client, login):
+def test_deleting_in_admin_soft_deletes_and_keeps_drafts_and_replies(tenant, tenant_client, login):
     lead = LeadFactory()
-    login(Role.ADMIN)
+    OutreachMessageFactory(lead=lead)
+    ReplyFactory(lead=lead)
+    user = login(Role.ADMIN)
 
+    confirm = tenant_client.get(reverse("admin:leads_lead_delete", args=[lead.pk]))
     tenant_client.post(reverse("admin:leads_lead_delete", args=[lead.pk]), {"post": "yes"})
 
+    assert confirm.status_code == 200
+    assert "protected" not in confirm.content.decode()
     assert not Lead.objects.filter(pk=lead.pk).exists()
     assert Lead.all_objects.get(pk=lead.pk).is_deleted
+    assert history_for(lead).last().by_user == user
+    assert lead.outreach_messages.count() == 1
+    assert Reply.objects.filter(lead_id=lead.pk).count() == 1
+
+
+def test_bulk_delete_action_soft_deletes_selected_leads(tenant, tenant_client, login):
+    leads = [LeadFactory(), LeadFactory()]
+    OutreachMessageFactory(lead=leads[0])
+    kept = LeadFactory()
+    login(Role.SDR)
+
+    tenant_client.post(
+        reverse(CHANGELIST),
+        {"action": "delete_selected", "post": "yes", "_selected_action": [x.pk for x in leads]},
+    )
+
+    assert list(Lead.objects.all()) == [kept]
+    assert Lead.all_objects.count() == 3
 
 
 def test_upload_imports_and_shows_the_report(tenant, tenant_client, login):

@@ -104,6 +104,15 @@ def test_semicolon_delimited_file_is_read(tenant):
     assert report.ignored_columns == ["Lieblingsfarbe"]
 
 
+def test_excel_sep_line_declares_the_delimiter(tenant):
+    data = csv_bytes("sep=;", "Email;Company", "a@example.com;A, B and C", "bad;X")
+
+    report = leads_import_csv(file=data)
+
+    assert Lead.objects.get().company == "A, B and C"
+    assert [e.row for e in report.errors] == [3]
+
+
 def test_cp1252_file_is_read_with_a_warning(tenant):
     data = csv_bytes("Email;Last Name", "jm@example.fr;Müller", encoding="cp1252")
 
@@ -212,6 +221,15 @@ def test_bad_rows_are_reported_with_row_numbers_and_good_rows_import(tenant):
         (7, "row has 4 fields but the header has 3"),
     ]
     assert [c.row for c in report.created] == [2, 9]
+
+
+def test_short_row_without_the_email_cell_is_an_error(tenant):
+    data = csv_bytes("First Name,Company,Email", "Ada,AE", "Bob,B,bob@example.com")
+
+    report = leads_import_csv(file=data)
+
+    assert [(e.row, e.reason) for e in report.errors] == [(2, "email is required")]
+    assert list(Lead.objects.values_list("email", flat=True)) == ["bob@example.com"]
 
 
 def test_lead_source_column_wins_over_the_default_source(tenant):

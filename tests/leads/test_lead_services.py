@@ -42,9 +42,10 @@ def test_database_refuses_a_duplicate_email_even_without_the_service(tenant):
         Lead.objects.create(email="ada@example.com")
 
 
-def test_database_refuses_an_uppercase_email(tenant):
+@pytest.mark.parametrize("email", ["Ada@example.com", ""], ids=["uppercase", "empty"])
+def test_database_refuses_an_uppercase_or_empty_email(tenant, email):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Lead.objects.create(email="Ada@example.com")
+        Lead.objects.create(email=email)
 
 
 @pytest.mark.parametrize("score", [-1, 101], ids=["below-0", "above-100"])

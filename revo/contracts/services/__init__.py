@@ -23,6 +23,7 @@ from revo.contracts.services.pricing import (
     lines_price,
     price_list_item_create,
     price_list_item_update,
+    pricing_policy_current,
     pricing_policy_ensure,
     pricing_policy_update,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "negotiation_round_record",
     "price_list_item_create",
     "price_list_item_update",
+    "pricing_policy_current",
     "pricing_policy_ensure",
     "pricing_policy_update",
 ]

@@ -30,7 +30,7 @@ from revo.contracts.services.pricing import (
     LineInput,
     PricedContract,
     lines_price,
-    pricing_policy_ensure,
+    pricing_policy_current,
 )
 from revo.core.exceptions import Conflict, InvalidInput
 from revo.deals.history import change_record
@@ -146,7 +146,7 @@ def contract_create(
         raise Conflict(f"deal {deal.pk} is {deal.stage}; contracts are written for open deals")
     if Contract.objects.filter(deal=deal).exists():
         raise Conflict(f"deal {deal.pk} already has a contract; revise it instead")
-    policy = pricing_policy_ensure()
+    policy = pricing_policy_current()
     priced = lines_price(lines=lines, policy=policy, currency=deal.currency)
     contract = Contract.objects.create(
         deal=deal,
@@ -186,7 +186,7 @@ def contract_lines_set(
     contract = contract_lock(pk=contract.pk)
     _refuse_unless_draft(contract)
     before = str(contract.total)
-    priced = lines_price(lines=lines, policy=pricing_policy_ensure(), currency=contract.currency)
+    priced = lines_price(lines=lines, policy=pricing_policy_current(), currency=contract.currency)
     _lines_write(contract=contract, priced=priced)
     contract.save(update_fields=TOTAL_FIELDS)
     change_record(
@@ -248,7 +248,7 @@ def contract_submit(
     current policy; a discount above the no-approval limit makes it an admin's decision."""
     contract = contract_lock(pk=contract.pk)
     if contract.status == ContractStatus.DRAFT:
-        _policy_check(contract=contract, policy=pricing_policy_ensure())
+        _policy_check(contract=contract, policy=pricing_policy_current())
         if contract.valid_until is not None and contract.is_past_validity():
             raise InvalidInput(f"valid_until {contract.valid_until} is in the past")
     transition_apply(
@@ -265,7 +265,7 @@ def contract_submit(
 def contract_on_approved(artifact: Contract, decision: ReviewDecision) -> None:
     """Registered ``on_approved``: the review gate approved the contract (inside the
     decision's transaction, with the contract row locked) → pending_review → approved."""
-    _policy_check(contract=artifact, policy=pricing_policy_ensure())
+    _policy_check(contract=artifact, policy=pricing_policy_current())
     if artifact.requires_admin_approval and (
         decision.by_user is None or decision.by_user.role != Role.ADMIN
     ):

@@ -14,7 +14,7 @@ from revo.audit.services import record_creation, transition_apply
 from revo.contracts.lock_objects import contract_lock
 from revo.contracts.models import OPEN_CONTRACT_STATUSES, Contract, ContractLine
 from revo.contracts.services.contracts import TOTAL_FIELDS, logger
-from revo.contracts.services.pricing import line_amounts, pricing_policy_ensure
+from revo.contracts.services.pricing import line_amounts, pricing_policy_current
 from revo.core.exceptions import Conflict
 from revo.deals.lock_objects import deal_lock
 
@@ -31,7 +31,7 @@ def _totals_set(*, contract: Contract, lines: list[ContractLine]) -> None:
     contract.discount_total = contract.subtotal - contract.total
     contract.max_line_discount_pct = max((ln.discount_pct for ln in lines), default=Decimal(0))
     contract.requires_admin_approval = (
-        contract.max_line_discount_pct > pricing_policy_ensure().max_discount_pct_without_admin
+        contract.max_line_discount_pct > pricing_policy_current().max_discount_pct_without_admin
     )
 
 

@@ -209,6 +209,12 @@ class LeadAdmin(admin.ModelAdmin):
         )
         obj.pk = created.pk
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
+        """Deleting a lead only hides it (soft delete): its drafts and replies stay for the
+        audit trail, so they neither block the deletion nor get deleted with it."""
+        names = [str(obj) for obj in objs]
+        return names, {self.model._meta.verbose_name_plural: len(names)}, set(), []
+
     def delete_model(self, request: HttpRequest, obj: Lead) -> None:
         services.lead_soft_delete(lead=obj, by=request.user, reason="deleted in admin")
 
