@@ -268,3 +268,29 @@ def test_dunning_policy_page_shows_its_levels(tenant_client):
     assert response.status_code == 200
     assert "Final notice" in body
     assert "Friendly reminder" in body
+
+
+def test_finance_edits_the_notes_of_a_draft_in_the_admin(tenant_client):
+    from tests.billing.factories import invoice_draft
+    from tests.deals.admin_helpers import form_data
+
+    draft = invoice_draft()
+    client = _as(tenant_client, Role.FINANCE)
+    url = f"/admin/billing/invoice/{draft.pk}/change/"
+    data = form_data(client.get(url))
+    data["notes"] = "PO 4711"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.notes == "PO 4711"
+    assert draft.total == Decimal("13650.00")
+
+
+def test_an_issued_invoice_has_no_editable_fields_in_the_admin(tenant_client):
+    invoice = invoice_issued()
+
+    response = _as(tenant_client, Role.FINANCE).get(f"/admin/billing/invoice/{invoice.pk}/change/")
+
+    assert "notes" not in response.context["adminform"].form.fields

@@ -81,27 +81,6 @@ THREADS = 8
 PER_THREAD = 5
 
 
-@pytest.fixture
-def committed_tenant(django_db_blocker):
-    """A tenant of its own with committed data, for threads with their own connections;
-    dropped afterwards (schema included)."""
-    from revo.tenancy.services import tenant_provision
-
-    with django_db_blocker.unblock():
-        result = tenant_provision(
-            slug="billing-concurrency",
-            name="Concurrency Ltd",
-            domain="billing-concurrency.localhost",
-            admin_email="admin@concurrency.example",
-            admin_password="correct-horse-battery-staple",
-        )
-        try:
-            yield result.tenant
-        finally:
-            connection.set_schema_to_public()
-            result.tenant.delete(force_drop=True)
-
-
 def test_concurrent_issuing_gives_gapless_unique_numbers(committed_tenant, django_db_blocker):
     with django_db_blocker.unblock():
         connection.set_tenant(committed_tenant)
