@@ -32,10 +32,16 @@ services: install ## Start the embedded PostgreSQL and Redis (unless DATABASE_UR
 migrate: services ## Apply migrations to the public schema and every tenant
 	$(MANAGE) migrate_schemas --verbosity 0
 
-demo: migrate ## Set up the demo tenant acme (one user per role) and show how to open it
+demo: export LOG_LEVEL ?= WARNING
+demo: migrate ## Demo tenant acme (a user per role), demo data, one pipeline run, where to review
 	$(MANAGE) setup_demo
+	$(MANAGE) setup_schedules --tenant acme
+	$(MANAGE) seed_demo --tenant acme
+	$(MANAGE) run_pipeline --tenant acme --sync
 	@echo
-	@echo "Next: make serve, then open http://acme.localhost:8000/admin/ and sign in with a user above."
+	@echo "LLM backend: $${LLM_BACKEND:-$$( [ -n "$$OLLAMA_URL" ] && echo ollama || echo 'template (offline demo drafts, no model)')}"
+	@echo "Review the drafts: make serve, then open http://acme.localhost:8000/admin/reviews/reviewitem/"
+	@echo "and sign in with a user above (admin decides everything; sdr, sales, finance their own)."
 
 serve: migrate ## Web server + a Celery worker + beat on the embedded services (Ctrl-C stops all)
 	@trap 'kill 0' EXIT INT TERM; \

@@ -273,7 +273,8 @@ MAIL_MAX_COUNTDOWN_SECONDS = env_int("MAIL_MAX_COUNTDOWN_SECONDS", 900)
 
 # --------------------------------------------------------------------------- LLM
 
-LLM_BACKEND = env_str("LLM_BACKEND", "template")
+# The offline "template" backend unless a model server is configured.
+LLM_BACKEND = env_str("LLM_BACKEND", "ollama" if env_str("OLLAMA_URL") else "template")
 # Base URLs are comma-separated lists: the first is preferred, the others take over when it fails.
 OLLAMA_URL = env_str("OLLAMA_URL", "")
 OPENAI_BASE_URL = env_str("OPENAI_BASE_URL", "")

@@ -14,7 +14,7 @@ from revo.accounts.roles import Role
 from revo.accounts.services import user_create, user_set_password, user_set_role
 from revo.embedded import revo_home
 from revo.tenancy.models import Tenant
-from revo.tenancy.services import public_tenant_ensure, tenant_provision
+from revo.tenancy.services import public_tenant_ensure, tenant_provision, tenant_setup_refresh
 
 DEMO_SLUG = "acme"
 DEMO_DOMAIN = "acme.localhost"
@@ -61,6 +61,8 @@ def demo_setup() -> DemoSetup:
             currency="EUR",
             postal_address="Acme Industries GmbH\nHauptstraße 1\n10115 Berlin\nGermany",
         ).tenant
+    else:
+        tenant_setup_refresh(tenant=tenant)
     with schema_context(tenant.schema_name):
         for role, email in users.items():
             user = User.objects.filter(email__iexact=email).first()

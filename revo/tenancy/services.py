@@ -133,6 +133,15 @@ def _run_setup_steps(tenant: Tenant) -> None:
             import_string(path)()
 
 
+def tenant_setup_refresh(*, tenant: Tenant) -> Tenant:
+    """Run the setup steps again in an existing tenant (after an upgrade brought new ones).
+    Every step is idempotent: what a tenant already has, or changed, is left alone."""
+    with transaction.atomic():
+        _run_setup_steps(tenant)
+    connection.set_schema_to_public()
+    return tenant
+
+
 def tenant_provision(
     *,
     slug: str,

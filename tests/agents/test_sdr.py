@@ -7,6 +7,7 @@ from revo.agents.models import AgentSettings
 from revo.agents.scoring import lead_facts, rubric_score
 from revo.leads.models import Lead, OutreachMessage
 from revo.leads.services import lead_transition, reply_record
+from revo.mail.models import Suppression
 from revo.reviews.models import ReviewItem
 from tests.agents.helpers import contacted_lead, items, rule, run_agent
 from tests.leads.factories import LeadFactory
@@ -231,6 +232,9 @@ def test_replies_are_classified_and_move_the_lead(
     assert run.processed == 1
     assert (reply.classification, reply.handled) == (classification, True)
     assert lead.status == status
+    suppressed = Suppression.objects.filter(email=lead.email).values_list("reason", flat=True)
+    expected = {"unsubscribe": ["unsubscribed"], "bounce": ["bounced"]}.get(classification, [])
+    assert list(suppressed) == expected
     if classification == "not_now":
         assert str(reply.not_now_until) == "2099-01-15"
         assert lead.next_follow_up_at.date().isoformat() == "2099-01-15"

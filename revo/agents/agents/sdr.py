@@ -38,6 +38,8 @@ from revo.leads.services import (
     reply_mark_handled,
 )
 from revo.llm.generate import generate
+from revo.mail.models import SuppressionReason
+from revo.mail.services.compliance import suppression_add
 from revo.reviews.models import ReviewStatus
 
 PHASE_NEW = "new_leads"
@@ -383,6 +385,15 @@ class SDRAgent(base.BaseAgent):
                 reason=f"reply {locked.pk} classified {classification}: "
                 f"{str(data.get('summary', ''))[:200]}",
             )
+            if classification in _SUPPRESS_ON:
+                # "Stop emailing me" and hard bounces are permanent: the address goes on the
+                # tenant's suppression list, which the outbox checks before every send.
+                suppression_add(
+                    email=lead.email,
+                    reason=_SUPPRESS_ON[classification],
+                    source="reply",
+                    detail=f"reply {locked.pk} classified {classification}",
+                )
             if not_now_until is not None:
                 lead_update(
                     lead=outcome.lead,
@@ -393,6 +404,12 @@ class SDRAgent(base.BaseAgent):
             reply_mark_handled(reply=locked)
         moved = f" → {outcome.lead.status}" if outcome.transition else ""
         return base.ItemResult.processed(f"reply classified {classification}{moved}")
+
+
+_SUPPRESS_ON = {
+    ReplyClassification.UNSUBSCRIBE: SuppressionReason.UNSUBSCRIBED,
+    ReplyClassification.BOUNCE: SuppressionReason.BOUNCED,
+}
 
 
 def _date_or_none(value: Any, today: date) -> date | None:
