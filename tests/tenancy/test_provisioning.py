@@ -178,3 +178,23 @@ def test_pgvector_is_installed_in_the_extensions_schema(tenant):
         # usable from a tenant schema through the search path
         cursor.execute("SELECT '[1,2,3]'::vector <-> '[1,2,4]'::vector")
         assert cursor.fetchone()[0] == pytest.approx(1.0)
+
+
+def test_tenant_setup_reapplies_missing_defaults_and_keeps_edits(tenant, capsys):
+    from revo.llm.models import PromptTemplate
+
+    PromptTemplate.objects.filter(key="sdr.classify_reply").delete()
+    kept = PromptTemplate.objects.filter(key="sdr.score_lead").count()
+    connection.set_schema_to_public()
+
+    call_command("tenant_setup", "--tenant", "test")
+
+    assert "test: setup steps applied" in capsys.readouterr().out
+    with schema_context("test"):
+        assert PromptTemplate.objects.filter(key="sdr.classify_reply", is_active=True).exists()
+        assert PromptTemplate.objects.filter(key="sdr.score_lead").count() == kept
+
+
+def test_tenant_setup_refuses_an_unknown_tenant(db):
+    with pytest.raises(CommandError, match="no tenant with slug 'nope'"):
+        call_command("tenant_setup", "--tenant", "nope")
