@@ -85,7 +85,9 @@ def test_changelist_query_count_does_not_grow_with_rows(
 
     assert len(many) == len(few)
     statements = [q for q in many if not q["sql"].startswith("SET search_path")]
-    assert len(statements) <= 15
+    # session, user, permissions, the page's queries, and the sidebar's singleton checks
+    # (one per settings-like model of other apps): a constant, whatever the rows
+    assert len(statements) <= 18
 
 
 @pytest.mark.parametrize(
