@@ -120,6 +120,22 @@ class ReviewableArtifact(FSMModelMixin, TimestampedModel):
     def review_editable_values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.REVIEW_EDITABLE_FIELDS}
 
+    def review_context(self) -> dict[str, Any]:
+        """What the artifact belongs to, as label → value, for its review page (the lead,
+        deal, contract or invoice). The default lists its foreign keys other than the
+        people recorded by the review itself; models override it to show more."""
+        context: dict[str, Any] = {}
+        for field in self._meta.concrete_fields:
+            if not (field.many_to_one or field.one_to_one) or field.name in _REVIEW_OWN_FKS:
+                continue
+            value = getattr(self, field.name)
+            if value is not None:
+                context[str(field.verbose_name).capitalize()] = value
+        return context
+
+
+_REVIEW_OWN_FKS = frozenset({"created_by", "reviewed_by"})
+
 
 class ReviewItem(models.Model):
     """The review queue's index: one row per artifact of any type, kept in step with the
@@ -144,6 +160,8 @@ class ReviewItem(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "review queue item"
+        verbose_name_plural = "review queue"
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -155,6 +173,16 @@ class ReviewItem(models.Model):
             models.Index(fields=["status", "confidence", "id"], name="reviews_item_confidence"),
             models.Index(fields=["status", "-amount", "id"], name="reviews_item_amount"),
             models.Index(fields=["status", "entity_type", "created_at"], name="reviews_item_type"),
+            # the agent filter's choices are read by skipping through this index
+            models.Index(fields=["agent"], name="reviews_item_agent"),
+            # riskiest first: lowest (or unknown) confidence, then the largest amount
+            models.Index(
+                "status",
+                models.F("confidence").asc(nulls_first=True),
+                models.F("amount").desc(nulls_last=True),
+                "id",
+                name="reviews_item_risk",
+            ),
         ]
         permissions = [
             ("decide_outreach", "Can decide outreach messages"),

@@ -5,7 +5,11 @@ Domain apps register their artifact models in ``AppConfig.ready()``::
     register_artifact(OutreachMessage, on_approved=outreach_on_approved)
 
 ``on_approved(artifact, decision)`` runs inside the decision's transaction; anything that
-talks to the network must be deferred with ``transaction.on_commit``.
+talks to the network must be deferred with ``transaction.on_commit``. ``on_rejected``
+(optional) runs the same way when a person rejects the artifact or asks for a
+regeneration (``decision.decision`` tells which), so a model whose own status follows the
+review (a contract is voided) stays in step whoever decides: the admin, the API, a bulk
+decision.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from revo.reviews.models import ReviewableArtifact, ReviewDecision
 
 OnApproved = Callable[[ReviewableArtifact, ReviewDecision], None]
+OnRejected = Callable[[ReviewableArtifact, ReviewDecision], None]
 
 
 @dataclass(frozen=True)
@@ -24,13 +29,17 @@ class ArtifactType:
     model: type[ReviewableArtifact]
     permission: str
     on_approved: OnApproved | None = None
+    on_rejected: OnRejected | None = None
 
 
 _REGISTRY: dict[str, ArtifactType] = {}
 
 
 def register_artifact(
-    model: type[ReviewableArtifact], *, on_approved: OnApproved | None = None
+    model: type[ReviewableArtifact],
+    *,
+    on_approved: OnApproved | None = None,
+    on_rejected: OnRejected | None = None,
 ) -> ArtifactType:
     entity_type = model.REVIEW_ENTITY_TYPE
     if not entity_type or not model.REVIEW_PERMISSION:
@@ -43,6 +52,7 @@ def register_artifact(
         model=model,
         permission=model.REVIEW_PERMISSION,
         on_approved=on_approved,
+        on_rejected=on_rejected,
     )
     _REGISTRY[entity_type] = artifact_type
     return artifact_type

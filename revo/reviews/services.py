@@ -65,6 +65,17 @@ def review_item_sync(*, artifact: ReviewableArtifact) -> ReviewItem:
     return item
 
 
+def review_item_build(*, artifact: ReviewableArtifact) -> ReviewItem:
+    """An unsaved queue row for an artifact, for bulk loading with ``bulk_create`` (data
+    imports, benchmarks); ``review_submit`` is the way for artifacts made one by one."""
+    return ReviewItem(
+        content_type=ContentType.objects.get_for_model(type(artifact)),
+        object_id=artifact.pk,
+        created_at=artifact.created_at,
+        **_item_fields(artifact),
+    )
+
+
 @transaction.atomic
 def review_submit(
     *,
@@ -211,6 +222,8 @@ def review_decide(
     )
     if artifact.review_status == ReviewStatus.APPROVED and artifact_type.on_approved:
         artifact_type.on_approved(artifact, record)
+    elif artifact.review_status != ReviewStatus.APPROVED and artifact_type.on_rejected:
+        artifact_type.on_rejected(artifact, record)
     logger.info(
         "review decided",
         extra={
@@ -322,6 +335,7 @@ def review_decide_bulk(
     return outcomes
 
 
+@transaction.atomic
 def review_settings_update(*, forbid_self_approval: bool) -> ReviewSettings:
     settings_row = ReviewSettings.current()
     settings_row.forbid_self_approval = forbid_self_approval
@@ -335,6 +349,7 @@ __all__ = [
     "review_can_decide",
     "review_decide",
     "review_decide_bulk",
+    "review_item_build",
     "review_item_sync",
     "review_mark_applied",
     "review_submit",
