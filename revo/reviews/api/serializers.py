@@ -89,7 +89,9 @@ class DecisionOutputSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
-class ReviewDetailOutputSerializer(ReviewItemOutputSerializer):
+class ReviewPageSerializer(serializers.Serializer):
+    """What the review page adds to the queue row."""
+
     values = serializers.DictField(help_text="The editable fields as they stand now.")
     editable_fields = serializers.ListField(child=serializers.CharField())
     ai_original = serializers.DictField(help_text="The model's original editable values.")
@@ -97,26 +99,17 @@ class ReviewDetailOutputSerializer(ReviewItemOutputSerializer):
     flagged_reasons = serializers.ListField(child=serializers.CharField())
     context = serializers.DictField(help_text="What the artifact belongs to: label → value.")
     decision_reason = serializers.CharField(allow_blank=True)
-    can_decide = serializers.BooleanField(help_text="Whether you may decide this artifact.")
+    can_decide = serializers.BooleanField(help_text="Whether you may decide this artifact now.")
     cannot_decide_reason = serializers.CharField(allow_blank=True)
     history = HistoryEntrySerializer(many=True)
     decisions = DecisionOutputSerializer(many=True)
 
+
+class ReviewDetailOutputSerializer(ReviewItemOutputSerializer, ReviewPageSerializer):
+    """The queue row and the review page (the schema of the detail response)."""
+
     class Meta(ReviewItemOutputSerializer.Meta):
-        fields = (
-            *ReviewItemOutputSerializer.Meta.fields,
-            "values",
-            "editable_fields",
-            "ai_original",
-            "edited",
-            "flagged_reasons",
-            "context",
-            "decision_reason",
-            "can_decide",
-            "cannot_decide_reason",
-            "history",
-            "decisions",
-        )
+        fields = (*ReviewItemOutputSerializer.Meta.fields, *ReviewPageSerializer._declared_fields)
         read_only_fields = fields
 
 

@@ -30,6 +30,7 @@ from revo.reviews.api.serializers import (
     DecisionResultSerializer,
     ReviewDetailOutputSerializer,
     ReviewItemOutputSerializer,
+    ReviewPageSerializer,
     jsonable,
     review_link,
 )
@@ -138,8 +139,7 @@ class ReviewDetailView(ApiView):
         if artifact is None:
             raise Http404
         allowed, why = review_can_decide(user=request.user, artifact=artifact)
-        data: dict[str, Any] = {
-            **ReviewItemOutputSerializer(item).data,
+        page: dict[str, Any] = {
             "values": jsonable(artifact.review_editable_values()),
             "editable_fields": list(artifact.REVIEW_EDITABLE_FIELDS),
             "ai_original": jsonable(artifact.ai_original),
@@ -162,7 +162,9 @@ class ReviewDetailView(ApiView):
             ],
             "decisions": item.decisions.select_related("by_user").order_by("at", "id"),
         }
-        return Response(ReviewDetailOutputSerializer(data).data)
+        return Response(
+            {**ReviewItemOutputSerializer(item).data, **ReviewPageSerializer(page).data}
+        )
 
 
 class ReviewDecisionView(ApiView):
