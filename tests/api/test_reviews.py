@@ -391,7 +391,7 @@ def test_a_token_of_one_tenant_is_refused_on_another_tenants_host(
 
 
 def test_another_tenants_artifact_ids_are_not_found_here(
-    api_client, admin_headers, in_other_tenant
+    tenant, api_client, admin_headers, in_other_tenant
 ):
     with in_other_tenant():
         foreign = make_artifact("outreach")
