@@ -1,10 +1,13 @@
-"""Latency of a paginated API list against a bare Django view returning the same rows.
+"""Latency of paginated API lists against bare Django views returning the same rows.
 
-    python bench/api_latency.py [--rows 100000] [--requests 300]
+    python bench/api_latency.py [--rows 100000] [--requests 300] [--only users|reviews]
 
 Both go through the full middleware stack in-process (django.test.Client, tenant host):
-``GET /api/v1/users`` (JWT, role permission, filters, ordering, pagination, serializer,
-envelope) versus a plain view doing the same count + page query into a JsonResponse.
+``GET /api/v1/users`` and the review queue ``GET /api/v1/reviews`` (oldest first and
+riskiest first) with JWT, role permission, filters, ordering, pagination, serializer,
+versus a plain view doing the same count + page query into a JsonResponse. The review
+queue holds ``--rows`` pending ``ReviewItem`` rows (the queue's index; the artifacts
+behind them are not read by the list).
 Runs in its own database (``revo_bench_api`` on the embedded PostgreSQL, or
 ``BENCH_DATABASE_URL``); the rows are kept for the next run.
 """
@@ -55,7 +58,7 @@ def setup_django() -> None:
     from django.core.management import call_command
 
     django.setup()
-    call_command("migrate_schemas", shared=True, verbosity=0)
+    call_command("migrate_schemas", verbosity=0)  # public and the bench tenant
 
 
 def ensure_tenant(rows: int):  # noqa: ANN201
@@ -99,6 +102,96 @@ def ensure_tenant(rows: int):  # noqa: ANN201
     return tenant, admin
 
 
+REVIEW_FIELDS = (
+    "entity_type",
+    "object_id",
+    "title",
+    "status",
+    "agent",
+    "llm_backend",
+    "confidence",
+    "amount",
+    "currency",
+    "flagged",
+    "requires_admin",
+    "auto_approved",
+    "created_at",
+    "decided_at",
+)
+
+
+def ensure_review_items(tenant, rows: int) -> None:  # noqa: ANN001
+    """``rows`` pending queue rows of outreach, deal and invoice-like types, with spread
+    confidence, amounts and ages."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+
+    from revo.reviews.models import ReviewItem, ReviewStatus
+
+    with schema_context(tenant.schema_name):
+        existing = ReviewItem.objects.count()
+        if existing >= rows:
+            return
+        content_type = ContentType.objects.get_for_model(ReviewItem)
+        rng = random.Random(7)
+        now = timezone.now()
+        kinds = (("outreach", "sdr"), ("deal_proposal", "sales"), ("dunning", "finance"))
+        batch = []
+        for i in range(existing, rows):
+            entity_type, agent = kinds[i % len(kinds)]
+            has_amount = entity_type != "outreach"
+            batch.append(
+                ReviewItem(
+                    content_type=content_type,
+                    object_id=i + 1,
+                    entity_type=entity_type,
+                    status=ReviewStatus.PENDING_REVIEW,
+                    title=f"{entity_type} draft {i}",
+                    agent=agent,
+                    llm_backend="ollama" if i % 10 else "template",
+                    confidence=None if i % 17 == 0 else Decimal(rng.randint(0, 1000)) / 1000,
+                    amount=Decimal(rng.randint(100, 5_000_000)) / 100 if has_amount else None,
+                    currency="EUR" if has_amount else "",
+                    flagged=i % 11 == 0,
+                    created_at=now - timedelta(seconds=rows - i),
+                )
+            )
+            if len(batch) == 5000:
+                ReviewItem.objects.bulk_create(batch)
+                batch = []
+                print(f"  {i + 1}/{rows} review items", flush=True)
+        if batch:
+            ReviewItem.objects.bulk_create(batch)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reviews_reviewitem")
+
+
+def bare_reviews(request):  # noqa: ANN001, ANN201
+    """The review queue without DRF: count, one page, JSON."""
+    from django.db.models import F
+    from django.http import JsonResponse
+
+    from revo.reviews.models import ReviewItem
+
+    page = int(request.GET.get("page", "1"))
+    queryset = ReviewItem.objects.filter(status="pending_review")
+    if request.GET.get("ordering") == "riskiest":
+        queryset = queryset.order_by(
+            F("confidence").asc(nulls_first=True), F("amount").desc(nulls_last=True), "id"
+        )
+    else:
+        queryset = queryset.order_by("created_at", "id")
+    count = queryset.count()
+    offset = (page - 1) * PAGE_SIZE
+    rows = list(queryset.values(*REVIEW_FIELDS)[offset : offset + PAGE_SIZE])
+    return JsonResponse({"count": count, "results": rows})
+
+
 def bare_users(request):  # noqa: ANN001, ANN201
     """The same rows without DRF: count, one page, JSON."""
     from django.http import JsonResponse
@@ -120,7 +213,11 @@ def install_bench_urls() -> None:
     from revo import urls_tenant
 
     module = types.ModuleType("bench_api_urls")
-    module.urlpatterns = [*urls_tenant.urlpatterns, path("bench/users", bare_users)]
+    module.urlpatterns = [
+        *urls_tenant.urlpatterns,
+        path("bench/users", bare_users),
+        path("bench/reviews", bare_reviews),
+    ]
     module.handler404 = urls_tenant.handler404
     module.handler500 = urls_tenant.handler500
     sys.modules[module.__name__] = module
@@ -133,19 +230,79 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
+TARGETS = {
+    # name: (API path, bare path, extra query parameters)
+    "users": ("/api/v1/users", "/bench/users", {}),
+    "reviews": ("/api/v1/reviews", "/bench/reviews", {}),
+    "reviews_riskiest": ("/api/v1/reviews", "/bench/reviews", {"ordering": "riskiest"}),
+    # what reviewers read: the head of the queue (pages 1-20), not deep OFFSETs
+    "reviews_head": ("/api/v1/reviews", "/bench/reviews", {}),
+}
+HEAD_PAGES = 20
+
+
+def measure(client, name: str, sequence: list[int]) -> dict[str, float]:  # noqa: ANN001
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api_path, bare_path, extra = TARGETS[name]
+
+    def api(page: int) -> None:
+        response = client.get(api_path, {"page": page, **extra})
+        assert response.status_code == 200, response.content[:200]
+        assert len(response.json()["results"]) == PAGE_SIZE
+
+    def bare(page: int) -> None:
+        response = client.get(bare_path, {"page": page, **extra})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) == PAGE_SIZE
+
+    for page in sequence[:20]:  # warm up
+        api(page)
+        bare(page)
+    timings: dict[str, list[float]] = {"api": [], "bare": []}
+    for page in sequence:
+        for kind, call in (("api", api), ("bare", bare)):
+            started = time.perf_counter()
+            call(page)
+            timings[kind].append((time.perf_counter() - started) * 1000)
+    queries = {}
+    for kind, call in (("api", api), ("bare", bare)):
+        with CaptureQueriesContext(connection) as captured:
+            call(sequence[0])
+        queries[kind] = sum(1 for q in captured if not q["sql"].startswith("SET search_path"))
+    stats = {
+        kind: (statistics.median(values), percentile(values, 95))
+        for kind, values in timings.items()
+    }
+    for kind, (p50, p95) in stats.items():
+        print(f"{name} {kind:5s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  queries {queries[kind]}")
+    return {
+        "api_p50_ms": stats["api"][0],
+        "api_p95_ms": stats["api"][1],
+        "bare_p50_ms": stats["bare"][0],
+        "bare_p95_ms": stats["bare"][1],
+        "ratio_p50": stats["api"][0] / stats["bare"][0],
+        "ratio_p95": stats["api"][1] / stats["bare"][1],
+        "api_queries": queries["api"],
+        "bare_queries": queries["bare"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--only", choices=["users", "reviews"], default=None)
     args = parser.parse_args()
 
     setup_django()
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django_tenants.utils import schema_context
 
-    tenant, admin = ensure_tenant(args.rows)
+    tenant, admin = ensure_tenant(args.rows if args.only != "reviews" else 0)
+    if args.only != "users":
+        ensure_review_items(tenant, args.rows)
     with schema_context(tenant.schema_name):
         from revo.api.tokens import access_token_issue
 
@@ -155,47 +312,20 @@ def main() -> None:
     pages = max(1, args.rows // PAGE_SIZE)
     rng = random.Random(6)
     sequence = [rng.randint(1, pages) for _ in range(args.requests)]
-
-    def api(page: int) -> None:
-        response = client.get("/api/v1/users", {"page": page})
-        assert response.status_code == 200, response.content[:200]
-        assert len(response.json()["results"]) == PAGE_SIZE
-
-    def bare(page: int) -> None:
-        response = client.get("/bench/users", {"page": page})
-        assert response.status_code == 200
-        assert len(response.json()["results"]) == PAGE_SIZE
-
-    for page in sequence[:20]:  # warm up
-        api(page)
-        bare(page)
-    timings: dict[str, list[float]] = {"api": [], "bare": []}
-    for page in sequence:
-        for name, call in (("api", api), ("bare", bare)):
-            started = time.perf_counter()
-            call(page)
-            timings[name].append((time.perf_counter() - started) * 1000)
-    queries = {}
-    for name, call in (("api", api), ("bare", bare)):
-        with CaptureQueriesContext(connection) as captured:
-            call(sequence[0])
-        queries[name] = sum(1 for q in captured if not q["sql"].startswith("SET search_path"))
-
-    stats = {
-        name: (statistics.median(values), percentile(values, 95))
-        for name, values in timings.items()
+    names = [n for n in TARGETS if args.only is None or n.split("_")[0] == args.only]
+    head = [rng.randint(1, min(HEAD_PAGES, pages)) for _ in range(args.requests)]
+    results = {
+        name: measure(client, name, head if name.endswith("_head") else sequence) for name in names
     }
-    for name, (p50, p95) in stats.items():
-        print(f"{name:5s} p50 {p50:7.2f} ms  p95 {p95:7.2f} ms  queries {queries[name]}")
-    ratio_p50 = stats["api"][0] / stats["bare"][0]
-    ratio_p95 = stats["api"][1] / stats["bare"][1]
-    print(
-        f"RESULT rows={args.rows} page_size={PAGE_SIZE} requests={args.requests} "
-        f"api_p50_ms={stats['api'][0]:.2f} api_p95_ms={stats['api'][1]:.2f} "
-        f"bare_p50_ms={stats['bare'][0]:.2f} bare_p95_ms={stats['bare'][1]:.2f} "
-        f"ratio_p50={ratio_p50:.2f} ratio_p95={ratio_p95:.2f} "
-        f"api_queries={queries['api']} bare_queries={queries['bare']}"
-    )
+    for name, r in results.items():
+        print(
+            f"RESULT list={name} rows={args.rows} page_size={PAGE_SIZE} "
+            f"requests={args.requests} api_p50_ms={r['api_p50_ms']:.2f} "
+            f"api_p95_ms={r['api_p95_ms']:.2f} bare_p50_ms={r['bare_p50_ms']:.2f} "
+            f"bare_p95_ms={r['bare_p95_ms']:.2f} ratio_p50={r['ratio_p50']:.2f} "
+            f"ratio_p95={r['ratio_p95']:.2f} api_queries={r['api_queries']} "
+            f"bare_queries={r['bare_queries']}"
+        )
 
 
 if __name__ == "__main__":

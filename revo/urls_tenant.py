@@ -14,6 +14,9 @@ admin.site.index_title = "Review dashboard"
 api_v1_patterns = [
     *auth_urlpatterns,
     *users_urlpatterns,
+    path("", include("revo.reviews.api.urls")),
+    path("", include("revo.agents.api.urls")),
+    path("", include("revo.llm.api.urls")),
 ]
 
 urlpatterns = [

@@ -4,7 +4,10 @@
   (``"leads.view_lead"``, or ``{"GET": "leads.view_lead", "POST": "leads.add_lead"}``;
   ``PUBLIC``/``AUTHENTICATED`` from ``revo.api.permissions``). The system check ``api.E001``
   and ``tests/api/test_permissions.py`` refuse a view that declares nothing, and the
-  role matrix test covers every route automatically.
+  role matrix test covers every route automatically. When the permission depends on the
+  object in the URL (deciding an artifact: its type's ``REVIEW_PERMISSION``; running an
+  agent: ``agents.run_<agent>``), declare a permission every role holds, check the real
+  one in the view or service (403), and name it in ``delegated_permission``.
 * input serializers subclass ``revo.api.serializers.StrictInputSerializer`` (unknown and
   read-only keys → 400); output serializers are plain, explicit field lists.
 * document each method with ``extend_schema(request=Input, responses={201: Output})``;

@@ -189,7 +189,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "revo.accounts.roles.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "revo.accounts.roles.Role",
+        "ReviewStatusEnum": "revo.reviews.models.ReviewStatus",
+        "RunStatusEnum": "revo.agents.models.RunStatus",
+        "LLMCallStatusEnum": "revo.llm.models.LLMCallStatus",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [

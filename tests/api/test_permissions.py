@@ -74,6 +74,25 @@ def test_endpoint_allows_exactly_the_roles_the_table_grants(
         assert response.json()["error"]["code"] == "permission_denied"
 
 
+def test_views_delegating_a_per_object_permission_let_every_role_reach_their_check():
+    # Some permissions depend on the object the URL names: deciding an artifact needs its
+    # type's REVIEW_PERMISSION, running or retrying an agent needs agents.run_<agent>. Such
+    # views declare a view-level permission every role holds (so the matrix above expects
+    # no 403 from the view layer for any signed-in role) and name the check they delegate
+    # in ``delegated_permission``; tests/api/test_reviews.py and test_runs.py test that
+    # check per role and per object type.
+    delegating = {
+        (url, method): view_class
+        for url, method, view_class in ENDPOINTS
+        if getattr(view_class, "delegated_permission", None)
+    }
+
+    assert {url.rsplit("/", 1)[-1] for url, _ in delegating} >= {"decision", "run", "retry"}
+    for (_, method), view_class in delegating.items():
+        permission = required_permission_for(view_class, method)
+        assert all(role_allows(role, permission) for role in Role.values), view_class
+
+
 def test_a_view_without_a_declared_permission_fails_the_system_check():
     class Undeclared(ApiView):
         def get(self, request):  # noqa: ANN001, ANN202

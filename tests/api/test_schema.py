@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -40,9 +41,15 @@ def _documented_operations(schema: dict) -> set[tuple[str, str]]:
     }
 
 
+def _openapi_path(route: str) -> str:
+    # drf-spectacular names a ``pk`` parameter ``id``
+    route = route.replace("<int:pk>", "{id}")
+    return "/" + re.sub(r"<(?:[^>:]+:)?([^>]+)>", r"{\1}", route)
+
+
 def _routed_operations(urlconf: str) -> set[tuple[str, str]]:
     return {
-        ("/" + route.replace("<int:pk>", "{id}"), method)
+        (_openapi_path(route), method)
         for route, view_class in api_views(urlconf)
         if route.startswith("api/v1/")
         for method in view_methods(view_class)
