@@ -215,3 +215,89 @@ class RunOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} on {self.run.run_id}"
+
+
+def default_scoring_weights() -> dict[str, int]:
+    return {
+        "title": 25,
+        "company_size": 20,
+        "industry": 20,
+        "source": 15,
+        "completeness": 20,
+    }
+
+
+def default_source_scores() -> dict[str, int]:
+    return {
+        "referral": 100,
+        "event": 80,
+        "website": 70,
+        "webinar": 70,
+        "inbound": 80,
+        "csv import": 40,
+        "purchased list": 10,
+    }
+
+
+class AgentSettings(TimestampedModel):
+    """What the agents need to know about the tenant (one row per tenant schema): the
+    ideal customer profile and the scoring rubric's weights, the follow-up cadence, who
+    signs the emails, what is sold, and the standard package a proposal is built from."""
+
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+    icp = models.TextField(
+        blank=True, help_text="The ideal customer profile in words (shown to the model)."
+    )
+    target_industries = models.JSONField(
+        default=list, blank=True, help_text='Industries that fit, e.g. ["software", "saas"].'
+    )
+    target_countries = models.JSONField(
+        default=list, blank=True, help_text='ISO country codes that fit, e.g. ["DE", "AT"].'
+    )
+    min_company_size = models.PositiveIntegerField(default=50)
+    max_company_size = models.PositiveIntegerField(default=1000)
+    scoring_weights = models.JSONField(
+        default=default_scoring_weights,
+        help_text="Rubric weights: title, company_size, industry, source, completeness.",
+    )
+    source_scores = models.JSONField(
+        default=default_source_scores, help_text="Lead source → 0–100 (unknown sources: 30)."
+    )
+    model_weight_pct = models.PositiveSmallIntegerField(
+        default=40, help_text="Share (%) of the model's fit score in the final lead score."
+    )
+    follow_up_after_days = models.PositiveSmallIntegerField(default=4)
+    max_follow_ups = models.PositiveSmallIntegerField(default=2)
+    sender_name = models.CharField(max_length=100, default="Alex Meyer")
+    sender_title = models.CharField(max_length=100, default="Account Executive")
+    sender_company = models.CharField(max_length=200, blank=True)
+    finance_sender_name = models.CharField(max_length=100, default="Accounts Receivable")
+    finance_sender_title = models.CharField(max_length=100, default="Finance")
+    offering_name = models.CharField(max_length=200, default="Our platform")
+    offering_pitch = models.CharField(max_length=300, blank=True)
+    offering_summary = models.TextField(blank=True)
+    offer_package = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The standard offer: [{"sku": "...", "quantity": 1}, ...] from the price list.',
+    )
+    contract_term_months = models.PositiveSmallIntegerField(default=12)
+
+    class Meta:
+        verbose_name_plural = "agent settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(singleton=True), name="agents_settings_singleton"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(model_weight_pct__lte=100),
+                name="agents_settings_model_weight_pct",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_company_size__lte=models.F("max_company_size")),
+                name="agents_settings_company_size_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Agent settings"

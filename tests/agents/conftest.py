@@ -6,6 +6,7 @@ import pytest
 
 from revo.agents import base
 from revo.llm.errors import LLMConnectionError
+from tests.agents.helpers import ScriptedModel
 
 
 class ScriptedAgent(base.BaseAgent):
@@ -43,3 +44,41 @@ def scripted_agent() -> Iterator[type[ScriptedAgent]]:
     base.register(ScriptedAgent)
     yield ScriptedAgent
     base.unregister(ScriptedAgent.name)
+
+
+@pytest.fixture
+def fake_model(settings) -> Iterator[ScriptedModel]:  # noqa: ANN001
+    """The fake Ollama server over real HTTP, answering by prompt (``ScriptedModel``), with
+    the LLM settings pointing at it."""
+    from revo.llm.backends import reset_backends
+    from tests.fakes.ollama import fake_ollama_server
+
+    with fake_ollama_server() as fake:
+        model = ScriptedModel()
+        fake.chat_content = model
+        settings.LLM_BACKEND = "ollama"
+        settings.OLLAMA_URL = fake.url
+        settings.LLM_READ_TIMEOUT = 5.0
+        settings.LLM_MAX_RETRIES = 0
+        settings.LLM_BACKOFF_BASE = 0.01
+        reset_backends()
+        model.server = fake
+        yield model
+    reset_backends()
+
+
+@pytest.fixture
+def template_model(settings) -> Iterator[None]:  # noqa: ANN001
+    from revo.llm.backends import reset_backends
+
+    settings.LLM_BACKEND = "template"
+    reset_backends()
+    yield
+    reset_backends()
+
+
+@pytest.fixture
+def agent_world(tenant):  # noqa: ANN001, ANN201
+    from tests.agents.helpers import reference_data
+
+    return reference_data()
