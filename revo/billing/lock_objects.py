@@ -3,8 +3,6 @@ Call them inside ``transaction.atomic()``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from revo.billing.models import DunningNotice, Invoice, InvoiceSequence
@@ -38,10 +36,3 @@ def dunning_notices_open_lock(invoice_id: int) -> QuerySet[DunningNotice]:
         )
         .order_by("id")
     )
-
-
-def contract_lock(pk: int) -> Any:
-    """The contract being invoiced, locked so two invoices are never drawn from it at once."""
-    from revo.contracts.models import Contract
-
-    return Contract.objects.select_for_update(of=("self",)).get(pk=pk)

@@ -32,7 +32,7 @@ from revo.contracts.services import (
     lines_price,
     price_list_item_create,
     price_list_item_update,
-    pricing_policy_ensure,
+    pricing_policy_current,
     pricing_policy_update,
 )
 from revo.core.exceptions import InvalidInput
@@ -74,7 +74,7 @@ class ContractLineFormSet(forms.BaseInlineFormSet):
         try:
             lines_price(
                 lines=_line_inputs(self),
-                policy=pricing_policy_ensure(),
+                policy=pricing_policy_current(),
                 currency=self.instance.currency,
             )
         except InvalidInput as exc:
@@ -89,8 +89,9 @@ class ContractLineForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Price-list lines take the list price; only custom lines need one.
-        self.fields["unit_price"].required = False
-        self.fields["description"].required = False
+        for name in ("unit_price", "description"):
+            if name in self.fields:  # absent when the inline is read-only
+                self.fields[name].required = False
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -259,6 +260,8 @@ class ContractAdmin(admin.ModelAdmin):
                 by=request.user,
                 reason="lines edited in admin",
             )
+            # The service rewrote the lines; the admin's change message lists no rows.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             return
         super().save_formset(request, form, formset, change)
 
@@ -418,3 +421,33 @@ class PriceListItemAdmin(admin.ModelAdmin):
                 active=data["active"],
             )
         obj.pk = saved.pk
+
+
+@admin.register(NegotiationRound)
+class NegotiationRoundAdmin(admin.ModelAdmin):
+    """Every offer across contracts; rounds are recorded by ``negotiation_round_record``
+    and never edited."""
+
+    list_display = (
+        "contract",
+        "number",
+        "party",
+        "offered_price",
+        "currency",
+        "discount_pct",
+        "author",
+        "created_at",
+    )
+    list_filter = ("party", "currency")
+    search_fields = ("contract__deal__name", "contract__deal__lead__company", "notes", "terms")
+    list_select_related = ("contract", "author_user")
+    ordering = ("-created_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

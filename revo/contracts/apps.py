@@ -8,7 +8,14 @@ class ContractsConfig(AppConfig):
 
     def ready(self) -> None:
         from revo.contracts.models import Contract
-        from revo.contracts.services import contract_on_approved
+        from revo.contracts.services import contract_on_approved, contract_on_rejected
         from revo.reviews.registry import register_artifact
 
-        register_artifact(Contract, on_approved=contract_on_approved)
+        try:
+            # Rejection voids the revision whoever decides (queue, API, bulk).
+            register_artifact(
+                Contract, on_approved=contract_on_approved, on_rejected=contract_on_rejected
+            )
+        except TypeError:
+            # A review registry without rejection hooks: contract_review_decide voids.
+            register_artifact(Contract, on_approved=contract_on_approved)

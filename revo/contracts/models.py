@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -143,7 +144,9 @@ class Contract(ReviewableArtifact):
         db_index=True,
     )
     currency = models.CharField(max_length=3)
-    payment_terms_net_days = models.PositiveSmallIntegerField(default=30)
+    payment_terms_net_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(365)]
+    )
     valid_until = models.DateField(null=True, blank=True)
     terms = models.TextField(blank=True, help_text="Special terms printed on the contract.")
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
@@ -286,7 +289,7 @@ class Contract(ReviewableArtifact):
         self.reviewed_at = timezone.now()
 
     def review_title(self) -> str:
-        return f"Contract r{self.revision} for deal #{self.deal_id}"
+        return f"Contract r{self.revision}: {self.deal.name}"
 
     def review_amount(self) -> tuple[Decimal | None, str]:
         return self.total, self.currency

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -169,7 +170,7 @@ class DealProposal(ReviewableArtifact):
 
     deal = models.ForeignKey(Deal, on_delete=models.PROTECT, related_name="proposals")
     summary = models.TextField()
-    proposed_amount = models.DecimalField(**MONEY)
+    proposed_amount = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3)
     next_step = models.CharField(max_length=300, blank=True)
     qualification_notes = models.TextField(blank=True)

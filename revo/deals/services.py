@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from revo.accounts.models import User
 from revo.audit.services import record_creation, transition_apply
@@ -183,6 +184,12 @@ def deal_update(
     locked = deal_lock(pk=deal.pk)
     if locked.stage not in OPEN_DEAL_STAGES:
         raise Conflict(f"deal {locked.pk} is {locked.stage}; a closed deal does not change")
+    if (
+        "currency" in cleaned
+        and cleaned["currency"] != locked.currency
+        and (locked.contracts.exists() or locked.proposals.exists())
+    ):
+        raise Conflict("the currency is fixed once a proposal or contract exists")
     diff = {
         name: (getattr(locked, name), value)
         for name, value in cleaned.items()
@@ -364,3 +371,28 @@ def deal_proposal_on_approved(artifact: DealProposal, decision: ReviewDecision) 
     if deal.stage == DealStage.QUALIFICATION:
         deal_advance(deal=deal, to=DealStage.PROPOSAL, by=by, run_id=run_id, reason=reason)
     review_mark_applied(artifact=artifact, by=by, run_id=run_id, reason="applied to the deal")
+
+
+@transaction.atomic
+def deal_delete(*, deal: Deal, reason: str, by: User | None = None, run_id: RunId = None) -> Deal:
+    """Soft-delete a deal created by mistake (hidden from every list, kept for the audit
+    trail). A deal with a contract is closed as lost instead, never deleted."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a reason is required to delete a deal")
+    locked = deal_lock(pk=deal.pk)
+    if locked.contracts.exists():
+        raise Conflict(f"deal {locked.pk} has a contract; mark it lost instead")
+    deleted_at = timezone.now()
+    Deal.objects.filter(pk=locked.pk).update(deleted_at=deleted_at, updated_at=deleted_at)
+    change_record(
+        instance=locked,
+        field="stage",
+        transition="delete",
+        changes={"deleted_at": (None, deleted_at)},
+        by=by,
+        run_id=run_id,
+        reason=reason,
+    )
+    locked.deleted_at = deleted_at
+    return locked

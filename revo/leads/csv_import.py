@@ -16,10 +16,11 @@ import io
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO, Any, Literal
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -47,9 +48,18 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "contactemail",
         "emails",
         "mail",
+        "emailadresse",
     ),
-    "first_name": ("firstname", "givenname", "first", "forename", "personfirstname"),
-    "last_name": ("lastname", "surname", "familyname", "last", "personlastname"),
+    "first_name": (
+        "firstname",
+        "givenname",
+        "first",
+        "forename",
+        "personfirstname",
+        "vorname",
+        "prenom",
+    ),
+    "last_name": ("lastname", "surname", "familyname", "last", "personlastname", "nachname", "nom"),
     "full_name": ("fullname", "name", "contactname", "personname", "contact"),
     "company": (
         "company",
@@ -62,6 +72,10 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "organisationname",
         "employer",
         "currentcompany",
+        "firma",
+        "unternehmen",
+        "entreprise",
+        "societe",
     ),
     "title": ("title", "jobtitle", "position", "jobposition", "designation", "currenttitle"),
     "website": (
@@ -87,6 +101,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "businessphone",
         "directphone",
         "tel",
+        "telefon",
+        "telephonenumber",
     ),
     "country": (
         "country",
@@ -96,12 +112,23 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "companycountry",
         "mailingcountry",
         "billingcountry",
+        "land",
+        "pays",
     ),
     "source": ("leadsource", "source", "originalsource"),
     "notes": ("notes", "note", "description", "comments", "comment"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-_IMPORT_FIELDS = ("first_name", "last_name", "company", "title", "website", "phone", "country")
+_IMPORT_FIELDS = (
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "website",
+    "phone",
+    "country",
+    "notes",
+)
 
 
 def normalize_header(header: str) -> str:
@@ -197,11 +224,19 @@ def _header_width(line: str, delimiter: str) -> int:
         return 0
 
 
-def _delimiter(text: str) -> str:
-    """Comma or semicolon: whichever splits the header line into more columns."""
-    first_line = text.lstrip("\r\n").splitlines()[0]
+_EXCEL_SEP_LINE = re.compile(r"^sep=([,;])\s*$", re.IGNORECASE)
+
+
+def _delimiter(text: str) -> tuple[str, str]:
+    """(delimiter, text): comma or semicolon, whichever splits the header line into more
+    columns; an Excel ``sep=;`` first line decides instead and is removed."""
+    text = text.lstrip("\r\n")
+    first_line = text.splitlines()[0]
+    declared = _EXCEL_SEP_LINE.match(first_line)
+    if declared:
+        return declared.group(1), text[len(first_line) :].lstrip("\r\n")
     commas, semicolons = _header_width(first_line, ","), _header_width(first_line, ";")
-    return ";" if semicolons > commas else ","
+    return (";" if semicolons > commas else ","), text
 
 
 def _map_headers(headers: list[str]) -> tuple[dict[int, str], list[str], dict[str, str]]:
@@ -237,7 +272,7 @@ def parse_leads_csv(
     """Read and validate the whole file without touching the database. Returns the report
     (with error rows and in-file duplicates filled in) and the rows to write."""
     text, encoding, warnings = _read(file)
-    delimiter = _delimiter(text)
+    delimiter, text = _delimiter(text)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
@@ -278,7 +313,7 @@ def parse_leads_csv(
                 )
             )
             continue
-        raw = {name: record[i] for i, name in columns.items() if i < len(record)}
+        raw = {name: record[i] if i < len(record) else "" for i, name in columns.items()}
         full_name = raw.pop("full_name", "")
         row_source = raw.pop("source", "").strip()
         if full_name.strip() and not raw.get("first_name", "").strip():
@@ -317,6 +352,31 @@ def _existing_by_email(emails: list[str]) -> dict[str, Lead]:
     return found
 
 
+_UPDATED_FIELDS = (*_IMPORT_FIELDS, "source")
+
+
+def _update_leads(leads: list[Lead], *, updated_at: datetime) -> None:
+    """Write the import's fields of ``leads`` with one ``UPDATE ... FROM unnest(...)`` per
+    batch. ``bulk_update`` builds a CASE expression per field and row, which takes seconds
+    to compile and plan for thousands of rows; this stays linear. Only text columns named
+    by the model's own metadata are interpolated."""
+    quote = connection.ops.quote_name
+    columns = [quote(Lead._meta.get_field(name).column) for name in _UPDATED_FIELDS]
+    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    sql = (
+        f"UPDATE {quote(Lead._meta.db_table)} AS l "  # noqa: S608 - identifiers from _meta
+        f"SET {assignments}, {quote('updated_at')} = %s "
+        f"FROM unnest(%s::bigint[], {', '.join(['%s::text[]'] * len(columns))}) "
+        f"AS v(id, {', '.join(columns)}) WHERE l.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(leads), BATCH_SIZE):
+            batch = leads[start : start + BATCH_SIZE]
+            params: list[Any] = [updated_at, [lead.pk for lead in batch]]
+            params += [[getattr(lead, name) for lead in batch] for name in _UPDATED_FIELDS]
+            cursor.execute(sql, params)
+
+
 @transaction.atomic
 def leads_import_csv(
     *,
@@ -340,7 +400,6 @@ def leads_import_csv(
     to_create: list[Lead] = []
     created_rows: list[_ParsedRow] = []
     to_update: dict[int, Lead] = {}
-    update_fields: set[str] = set()
     now = timezone.now()
     for row in rows:
         lead = existing.get(row.email)
@@ -377,19 +436,12 @@ def leads_import_csv(
         for name in changed:
             if name != "source":
                 setattr(lead, name, row.values[name])
-        lead.updated_at = now
-        update_fields.update(changed)
         to_update[lead.pk] = lead
         report.updated.append(RowResult(row.row, row.email, ", ".join(changed), lead.pk))
     try:
         with transaction.atomic():
             created = Lead.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-            if to_update:
-                Lead.objects.bulk_update(
-                    list(to_update.values()),
-                    [*sorted(update_fields), "updated_at"],
-                    batch_size=BATCH_SIZE,
-                )
+            _update_leads(list(to_update.values()), updated_at=now)
     except IntegrityError:
         raise Conflict(
             "leads were added while the file was imported; nothing was written, import again"

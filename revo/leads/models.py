@@ -126,6 +126,7 @@ class Lead(FSMModelMixin, SoftDeleteModel):
             models.CheckConstraint(
                 condition=Q(email=Lower("email")), name="leads_lead_email_lowercase"
             ),
+            models.CheckConstraint(condition=~Q(email=""), name="leads_lead_email_present"),
             models.CheckConstraint(
                 condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
                 name="leads_lead_score_0_100",

@@ -101,3 +101,14 @@ def test_a_dunning_text_with_a_foreign_amount_never_goes_out(agent_world, fake_m
     assert run.failed == 1
     assert not DunningNotice.objects.filter(invoice=invoice).exists()
     assert Invoice.objects.get(pk=invoice.pk).balance == Decimal("950.00")
+
+
+def test_the_dunning_phase_leaves_signed_contracts_for_the_invoicing_phase(agent_world, fake_model):
+    contract = signed_contract()
+    overdue = invoice_issued()
+
+    dunning = run_agent("finance", phase="dunning", today=_days_after_due(overdue, 8))
+    invoicing = run_agent("finance", phase="invoices")
+
+    assert [item.item_id for item in items(dunning)] == [f"invoice:{overdue.pk}"]
+    assert [item.item_id for item in items(invoicing)] == [f"contract:{contract.pk}"]

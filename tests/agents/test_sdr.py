@@ -235,3 +235,32 @@ def test_replies_are_classified_and_move_the_lead(
         assert str(reply.not_now_until) == "2099-01-15"
         assert lead.next_follow_up_at.date().isoformat() == "2099-01-15"
     assert again.seen == 0
+
+
+def test_a_not_now_reply_pauses_follow_ups_until_its_date(agent_world, fake_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from revo.leads.services import lead_update
+
+    lead = contacted_lead(days_ago=6)
+    reply_record(lead=lead, from_email=lead.email, body="Please come back next quarter.")
+    run_agent("sdr", phase="followups_and_replies")
+    paused = OutreachMessage.objects.filter(lead=lead, sequence_step=2).exists()
+
+    lead_update(lead=lead, next_follow_up_at=timezone.now() - timedelta(minutes=1))
+    run_agent("sdr", phase="followups_and_replies")
+
+    assert not paused
+    assert OutreachMessage.objects.filter(lead=lead, sequence_step=2).exists()
+
+
+def test_a_clean_follow_up_auto_approves_where_the_rule_allows(agent_world, fake_model):
+    rule("outreach.follow_up")
+    lead = contacted_lead(days_ago=6)
+
+    run = run_agent("sdr", phase="followups_and_replies")
+
+    assert run.auto_approved == 1
+    assert OutreachMessage.objects.get(lead=lead, sequence_step=2).review_status == "approved"

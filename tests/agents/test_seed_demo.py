@@ -46,3 +46,26 @@ def test_seed_demo_gives_every_agent_work_and_runs_twice_without_duplicates(tena
     assert Invoice.objects.filter(status="paid").count() == 1
     assert AutoApprovalRule.objects.get(action_type="dunning.level_1").enabled
     assert AgentSettings.objects.get().offer_package
+
+
+def test_the_whole_pipeline_runs_over_the_demo_data_with_the_template_backend(
+    tenant, template_model, capsys
+):
+    from revo.agents.models import AgentRun, AgentRunItem
+    from revo.reviews.models import ReviewItem
+
+    call_command("seed_demo", "--tenant", "test")
+
+    call_command("run_pipeline", "--tenant", "test", "--sync")
+
+    out = capsys.readouterr().out
+    runs = {run.agent: run for run in AgentRun.objects.all()}
+    failures = list(AgentRunItem.objects.filter(outcome="failed").values("item_id", "error"))
+    assert "pipeline succeeded" in out
+    assert set(runs) == {"sdr", "sales", "negotiation", "finance"}
+    assert failures == []
+    assert all(run.processed > 0 for run in runs.values())
+    kinds = set(
+        ReviewItem.objects.filter(status="pending_review").values_list("entity_type", flat=True)
+    )
+    assert {"outreach", "deal_proposal", "contract", "invoice", "dunning"} <= kinds

@@ -1,6 +1,6 @@
-"""Billing test data. Leads are made through their service; signed contracts are built
-through the contract services; invoices, payments and notices through the billing services,
-so every object is in a state the application can reach."""
+"""Billing test data. Signed contracts come from the lead, deal and contract factories
+(through their services); invoices, payments and notices through the billing services, so
+every object is in a state the application can reach."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import itertools
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.utils import timezone
-
 from revo.accounts.models import User
 from revo.accounts.roles import Role
-from revo.billing.calculations import line_total
 from revo.billing.dates import tenant_today
 from revo.billing.models import DunningLevel, DunningNotice, Invoice, InvoiceStatus
 from revo.billing.services import (
@@ -23,11 +20,11 @@ from revo.billing.services import (
     invoice_write_off,
     payment_record,
 )
-from revo.contracts.models import Contract, ContractLine, ContractStatus
-from revo.deals.models import Deal
-from revo.leads.services import lead_create
-from revo.reviews.models import ReviewStatus
+from revo.contracts.models import Contract, ContractStatus
+from revo.contracts.services import LineInput
 from revo.reviews.services import review_decide
+from tests.contracts.helpers import contract_in
+from tests.deals.factories import DealFactory, qualified_lead
 from tests.factories import UserFactory
 
 _seq = itertools.count(1)
@@ -51,42 +48,19 @@ def signed_contract(
     company: str = "Initech GmbH",
 ) -> Contract:
     n = next(_seq)
-    lead = lead_create(
-        email=f"buyer{n}@initech.example",
-        first_name="Ada",
-        last_name=f"Buyer{n}",
-        company=company,
-        country="DE",
+    lead = qualified_lead(
+        email=f"buyer{n}@initech.example", first_name="Ada", last_name=f"Buyer{n}", company=company
     )
-    deal = Deal.objects.create(lead=lead, name=f"Deal {n}", currency="EUR")
-    priced = []
-    for description, quantity, unit_price, discount in lines:
-        q, p, d = Decimal(quantity), Decimal(unit_price), Decimal(discount)
-        priced.append((description, q, p, d, line_total(quantity=q, unit_price=p, discount_pct=d)))
-    total = sum((row[4] for row in priced), Decimal("0.00"))
-    contract = Contract.objects.create(
-        deal=deal,
-        currency="EUR",
+    return contract_in(
+        ContractStatus.SIGNED,
+        reviewer=UserFactory(role=Role.SALES),
+        deal=DealFactory(lead=lead),
+        lines=[
+            LineInput(description=d, quantity=q, unit_price=p, discount_pct=disc)
+            for d, q, p, disc in lines
+        ],
         payment_terms_net_days=net_days,
-        status=ContractStatus.SIGNED,
-        review_status=ReviewStatus.APPLIED,
-        signed_at=timezone.now(),
-        subtotal=total,
-        total=total,
     )
-    ContractLine.objects.bulk_create(
-        ContractLine(
-            contract=contract,
-            position=position,
-            description=description,
-            quantity=q,
-            unit_price=p,
-            discount_pct=d,
-            line_total=lt,
-        )
-        for position, (description, q, p, d, lt) in enumerate(priced, start=1)
-    )
-    return contract
 
 
 def invoice_draft(**contract_kwargs: object) -> Invoice:

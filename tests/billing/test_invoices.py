@@ -18,6 +18,7 @@ from revo.billing.services import (
     invoice_write_off,
 )
 from revo.contracts.models import ContractStatus
+from revo.contracts.services import LineInput
 from revo.core.exceptions import Conflict, IllegalTransition, InvalidInput, PermissionDenied
 from revo.reviews.models import ReviewItem, ReviewStatus
 from revo.reviews.services import review_decide
@@ -28,6 +29,7 @@ from tests.billing.factories import (
     invoice_pending,
     signed_contract,
 )
+from tests.contracts.helpers import contract_in
 from tests.factories import UserFactory
 
 
@@ -71,12 +73,16 @@ def test_invoice_creation_writes_its_first_history_row(tenant):
     assert [(r.transition, r.from_state, r.to_state) for r in rows] == [("create", "", "draft")]
 
 
-def test_unsigned_contract_is_not_invoiced(tenant):
-    contract = signed_contract()
-    from revo.contracts.models import Contract
-
-    Contract.objects.filter(pk=contract.pk).update(status=ContractStatus.SENT)
-    contract.refresh_from_db()
+@pytest.mark.parametrize(
+    "status",
+    [ContractStatus.DRAFT, ContractStatus.APPROVED, ContractStatus.SENT, ContractStatus.DECLINED],
+)
+def test_unsigned_contract_is_not_invoiced(tenant, status):
+    contract = contract_in(
+        status,
+        reviewer=UserFactory(role="sales"),
+        lines=[LineInput(description="Licence", quantity="1", unit_price="100.00")],
+    )
 
     with pytest.raises(Conflict, match="only signed contracts"):
         invoice_create_from_contract(contract=contract)
@@ -136,7 +142,8 @@ def test_approval_issues_the_invoice_with_number_dates_and_pdf(tenant, finance):
     assert issued.issue_date == today
     assert issued.due_date == today + timedelta(days=14)
     assert issued.review_status == ReviewStatus.APPLIED
-    assert issued.pdf.name.endswith(f"{issued.number}.pdf")
+    assert issued.pdf.name.startswith(f"invoices/test/{issued.number}")
+    assert issued.pdf.read().startswith(b"%PDF")
     item = ReviewItem.objects.get(entity_type="invoice", object_id=invoice.pk)
     assert item.status == ReviewStatus.APPLIED
     issue_row = history_for(issued).get(field="status", transition="issue")
@@ -253,3 +260,17 @@ def test_is_overdue_needs_an_open_balance_after_the_due_date(tenant):
     assert not invoice.is_overdue_on(due)
     assert invoice.is_overdue_on(due + timedelta(days=1))
     assert not invoice.is_overdue
+
+
+def test_the_customer_is_taken_as_of_the_issue_date_and_then_frozen(tenant):
+    from revo.leads.services import lead_update
+
+    invoice = invoice_pending(company="Initech GmbH")
+    lead = invoice.contract.deal.lead
+    lead_update(lead=lead, data={"company": "Initech AG"})
+
+    issued = invoice_approve(invoice)
+    lead_update(lead=lead, data={"company": "Initrode"})
+
+    issued.refresh_from_db()
+    assert issued.customer_company == "Initech AG"

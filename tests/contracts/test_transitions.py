@@ -15,6 +15,7 @@ from revo.contracts.models import Contract, ContractStatus
 from revo.contracts.services import (
     contract_decline,
     contract_expire,
+    contract_on_rejected,
     contract_review_decide,
     contract_send,
     contract_sign,
@@ -24,6 +25,7 @@ from revo.contracts.services import (
 )
 from revo.core.exceptions import IllegalTransition
 from revo.reviews.models import ReviewItem, ReviewStatus
+from revo.reviews.services import review_decide
 from tests.contracts.helpers import contract_in, make_past_due
 
 S = ContractStatus
@@ -193,3 +195,66 @@ def test_signing_records_when(tenant, sales):
     assert contract.sent_at is not None
     assert contract.sent_at <= contract.signed_at
     assert isinstance(contract.deal.expected_close_date, datetime.date | None)
+
+
+def test_a_regeneration_request_voids_the_revision(tenant, sales):
+    contract = contract_in(S.PENDING_REVIEW, reviewer=sales)
+
+    contract_review_decide(
+        contract=contract, decision="regenerate", by=sales, reason="offer annual billing"
+    )
+
+    contract = Contract.objects.get(pk=contract.pk)
+    assert (contract.status, contract.review_status) == (
+        S.VOID,
+        ReviewStatus.REGENERATE_REQUESTED,
+    )
+    assert "offer annual billing" in history_for(contract).filter(field="status").last().reason
+
+
+def test_rejection_hook_voids_once_whoever_decided(tenant, sales):
+    # given a contract rejected through the plain review service
+    contract = contract_in(S.PENDING_REVIEW, reviewer=sales)
+    result = review_decide(
+        entity_type="contract",
+        entity_id=contract.pk,
+        decision="reject",
+        by=sales,
+        reason="missing SLA",
+    )
+
+    # when the rejection hook runs (again), then the revision is void exactly once
+    contract_on_rejected(Contract.objects.get(pk=contract.pk), result.decision)
+    contract_on_rejected(Contract.objects.get(pk=contract.pk), result.decision)
+
+    contract = Contract.objects.get(pk=contract.pk)
+    assert contract.status == S.VOID
+    assert history_for(contract).filter(transition="void").count() == 1
+
+
+def test_edit_and_approve_changes_terms_and_refuses_invalid_edits(tenant, sales):
+    from revo.core.exceptions import InvalidInput
+
+    contract = contract_in(S.PENDING_REVIEW, reviewer=sales)
+
+    with pytest.raises(InvalidInput):
+        contract_review_decide(
+            contract=contract,
+            decision="edit_approve",
+            by=sales,
+            edits={"payment_terms_net_days": 400},
+        )
+    contract_review_decide(
+        contract=contract,
+        decision="edit_approve",
+        by=sales,
+        edits={"payment_terms_net_days": 45, "terms": "Quarterly invoicing"},
+    )
+
+    contract = Contract.objects.get(pk=contract.pk)
+    assert (contract.status, contract.payment_terms_net_days, contract.terms) == (
+        S.APPROVED,
+        45,
+        "Quarterly invoicing",
+    )
+    assert contract.edited is True

@@ -128,3 +128,18 @@ def test_proposal_for_a_closed_deal_is_refused(tenant):
 
     with pytest.raises(Conflict):
         DealProposalFactory(deal=deal)
+
+
+def test_edit_and_approve_refuses_a_negative_amount(tenant, sales):
+    proposal = DealProposalFactory()
+
+    with pytest.raises(InvalidInput):
+        review_decide(
+            entity_type="deal_proposal",
+            entity_id=proposal.pk,
+            decision="edit_approve",
+            by=sales,
+            edits={"proposed_amount": Decimal("-1.00")},
+        )
+
+    assert Deal.objects.get(pk=proposal.deal_id).stage == DealStage.QUALIFICATION

@@ -9,10 +9,10 @@ import pytest
 from revo.audit.selectors import history_for
 from revo.core.exceptions import Conflict, IllegalTransition, InvalidInput
 from revo.deals.models import Deal, DealStage, QualificationLevel
-from revo.deals.services import deal_create_from_lead, deal_mark_lost, deal_update
+from revo.deals.services import deal_create_from_lead, deal_delete, deal_mark_lost, deal_update
 from revo.leads.models import Lead, LeadStatus
 from revo.leads.services import lead_transition
-from tests.deals.factories import DealFactory, qualified_lead
+from tests.deals.factories import DealFactory, DealProposalFactory, qualified_lead
 from tests.leads.factories import LeadFactory
 
 
@@ -154,3 +154,39 @@ def test_closed_deal_cannot_be_edited(tenant):
 
     with pytest.raises(Conflict):
         deal_update(deal=deal, amount=Decimal("1.00"))
+
+
+def test_currency_is_fixed_once_a_proposal_exists(tenant):
+    proposal = DealProposalFactory()
+
+    with pytest.raises(Conflict, match="currency"):
+        deal_update(deal=proposal.deal, currency="USD")
+
+
+def test_deleting_a_deal_hides_it_and_keeps_its_history(tenant, sales):
+    deal = DealFactory()
+
+    deal_delete(deal=deal, reason="duplicate of another deal", by=sales)
+
+    assert not Deal.objects.filter(pk=deal.pk).exists()
+    assert Deal.all_objects.get(pk=deal.pk).deleted_at is not None
+    assert history_for(deal).last().transition == "delete"
+    assert history_for(deal).last().reason == "duplicate of another deal"
+
+
+def test_a_deal_with_a_contract_cannot_be_deleted(tenant):
+    from tests.contracts.factories import ContractFactory
+
+    contract = ContractFactory()
+
+    with pytest.raises(Conflict, match="contract"):
+        deal_delete(deal=contract.deal, reason="oops")
+
+    assert Deal.objects.filter(pk=contract.deal_id).exists()
+
+
+def test_deleting_needs_a_reason(tenant):
+    deal = DealFactory()
+
+    with pytest.raises(InvalidInput):
+        deal_delete(deal=deal, reason="")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from revo.audit.selectors import history_for
 from revo.core.exceptions import IllegalTransition
 from revo.leads.models import LEAD_TRANSITIONS, Lead, LeadStatus
-from revo.leads.services import lead_transition
+from revo.leads.services import lead_score_set, lead_transition
 from tests.leads.factories import LeadFactory
 
 # How a lead reaches each state through the services.
@@ -138,3 +140,18 @@ def test_status_cannot_be_assigned_directly(tenant):
 
     with pytest.raises(AttributeError):
         lead.status = LeadStatus.QUALIFIED
+
+
+def test_agent_run_is_recorded_as_the_actor(tenant):
+    run_id = uuid.uuid4()
+    lead = LeadFactory()
+
+    lead_transition(lead=lead, transition="engage", run_id=run_id, reason="reply: interested")
+    lead_score_set(lead=lead, score=55, reasons=["mid-size"], run_id=run_id)
+
+    rows = list(history_for(lead))[1:]
+    assert [(r.transition, r.by_user, r.by_run_id) for r in rows] == [
+        ("engage", None, run_id),
+        ("score_set", None, run_id),
+    ]
+    assert rows[0].actor == f"agent run {run_id}"

@@ -2,8 +2,10 @@
 no model involved) and drafts dunning notices for overdue invoices by the tenant's levels.
 
 Items are ``contract:<id>`` (signed, not invoiced) and ``invoice:<id>`` (a dunning level is
-due today). An invoice whose balance is cleared is never dunned: ``dunning_due`` skips it
-and the notice service refuses it.
+due today); ``options["phase"]`` limits a run to ``invoices`` or ``dunning``, and
+``options["today"]`` (ISO date) replaces the tenant's today for the dunning ladder. An
+invoice whose balance is cleared is never dunned: ``dunning_due`` skips it and the notice
+service refuses it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from django.db.models import Exists, OuterRef
 from revo.agents import base
 from revo.agents.agents.common import agent_settings, finance_sender, llm_fields, valid_data
 from revo.billing.dates import tenant_today
-from revo.billing.lock_objects import contract_lock as billing_contract_lock
 from revo.billing.lock_objects import invoice_lock
 from revo.billing.models import OPEN_STATUSES, ZERO, Invoice, InvoiceStatus
 from revo.billing.selectors import DunningCandidate, dunning_due
@@ -25,10 +26,14 @@ from revo.billing.services import (
     invoice_create_from_contract,
     invoice_submit_for_review,
 )
+from revo.contracts.lock_objects import contract_lock
 from revo.contracts.models import Contract, ContractStatus
 from revo.core.exceptions import InvalidInput
 from revo.llm.generate import generate
 from revo.reviews.models import ReviewStatus
+
+PHASE_INVOICES = "invoices"
+PHASE_DUNNING = "dunning"
 
 
 def _today(context: base.AgentContext) -> date:
@@ -46,17 +51,25 @@ class FinanceAgent(base.BaseAgent):
     item_type = "finance_item"
 
     def select(self, context: base.AgentContext) -> list[str]:
-        invoiced = Invoice.objects.filter(contract=OuterRef("pk")).exclude(
-            status=InvoiceStatus.VOID
-        )
-        contracts = (
-            Contract.objects.filter(status=ContractStatus.SIGNED)
-            .exclude(Exists(invoiced))
-            .order_by("signed_at", "id")
-            .values_list("pk", flat=True)
-        )
-        dunning = [candidate.invoice.pk for candidate in dunning_due(_today(context))]
-        return [f"contract:{pk}" for pk in contracts] + [f"invoice:{pk}" for pk in dunning]
+        phase = context.options.get("phase") or "all"
+        if phase not in ("all", PHASE_INVOICES, PHASE_DUNNING):
+            raise InvalidInput(f"unknown finance phase {phase!r}")
+        selected: list[str] = []
+        if phase in ("all", PHASE_INVOICES):
+            invoiced = Invoice.objects.filter(contract=OuterRef("pk")).exclude(
+                status=InvoiceStatus.VOID
+            )
+            contracts = (
+                Contract.objects.filter(status=ContractStatus.SIGNED)
+                .exclude(Exists(invoiced))
+                .order_by("signed_at", "id")
+                .values_list("pk", flat=True)
+            )
+            selected += [f"contract:{pk}" for pk in contracts]
+        if phase in ("all", PHASE_DUNNING):
+            due = dunning_due(_today(context))
+            selected += [f"invoice:{candidate.invoice.pk}" for candidate in due]
+        return selected
 
     def process(self, item_id: str, context: base.AgentContext) -> base.ItemResult:
         kind, _, pk = str(item_id).partition(":")
@@ -68,7 +81,7 @@ class FinanceAgent(base.BaseAgent):
 
     def _invoice(self, pk: int, context: base.AgentContext) -> base.ItemResult:
         with transaction.atomic():
-            contract = billing_contract_lock(pk)
+            contract = contract_lock(pk=pk)
             if contract.status != ContractStatus.SIGNED:
                 return base.ItemResult.skipped(f"contract is {contract.status}")
             if (

@@ -52,9 +52,10 @@ def _live_drafts(lead_ref: Any) -> Any:
 
 
 def _stopping_replies(lead_ref: Any) -> Any:
-    """Replies that end a follow-up sequence: any but an out-of-office notice."""
+    """Replies that end a follow-up sequence: any but an out-of-office notice or a "not
+    now" (that one pauses the sequence until the lead's ``next_follow_up_at``)."""
     return Reply.objects.filter(lead=lead_ref).exclude(
-        classification=ReplyClassification.OUT_OF_OFFICE
+        classification__in=[ReplyClassification.OUT_OF_OFFICE, ReplyClassification.NOT_NOW]
     )
 
 
@@ -270,6 +271,8 @@ class SDRAgent(base.BaseAgent):
         settings = agent_settings()
         if lead.status != LeadStatus.CONTACTED:
             return f"lead is {lead.status}"
+        if lead.next_follow_up_at is not None and lead.next_follow_up_at > now:
+            return f"paused until {lead.next_follow_up_at.date()}"
         if _stopping_replies(lead).exists():
             return "the lead replied"
         if OutreachMessage.objects.filter(lead=lead, review_status__in=OPEN_DRAFT).exists():

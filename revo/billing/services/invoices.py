@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import date, timedelta
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -16,11 +15,13 @@ from revo.accounts.models import User
 from revo.audit.services import record_creation, transition_apply
 from revo.billing.calculations import invoice_totals, line_total
 from revo.billing.dates import tenant_today
-from revo.billing.lock_objects import contract_lock, invoice_lock, invoice_sequence_lock
+from revo.billing.lock_objects import invoice_lock, invoice_sequence_lock
 from revo.billing.models import Invoice, InvoiceLine, InvoiceStatus
 from revo.billing.pdf import invoice_pdf_render
 from revo.billing.selectors import billing_settings_current
 from revo.billing.services.dunning import dunning_notices_cancel_open
+from revo.contracts.lock_objects import contract_lock
+from revo.contracts.models import Contract, ContractStatus
 from revo.core.exceptions import Conflict, InvalidInput
 from revo.reviews.models import ReviewDecision, ReviewStatus
 from revo.reviews.services import review_item_sync, review_mark_applied, review_submit
@@ -34,12 +35,12 @@ def invoice_number_format(*, year: int, sequence: int) -> str:
     return f"{NUMBER_PREFIX}-{year}-{sequence:04d}"
 
 
-def _customer_snapshot(contract: Any) -> dict[str, str]:
-    """Who the contract was signed with, copied so later edits of the lead do not change
-    an invoice already written."""
+def _customer_snapshot(contract: Contract) -> dict[str, str]:
+    """Who the contract was signed with, copied when the invoice is drafted and again when
+    it is issued, so later edits of the lead never change an issued invoice."""
     lead = contract.deal.lead
     name = " ".join(part for part in (lead.first_name, lead.last_name) if part).strip()
-    address_parts = [getattr(lead, "address", ""), getattr(lead, "country", "")]
+    address_parts = [lead.country]
     return {
         "customer_name": name[:200],
         "customer_company": (lead.company or "")[:200],
@@ -51,15 +52,15 @@ def _customer_snapshot(contract: Any) -> dict[str, str]:
 @transaction.atomic
 def invoice_create_from_contract(
     *,
-    contract: Any,
+    contract: Contract,
     by: User | None = None,
     run_id: uuid.UUID | str | None = None,
 ) -> Invoice:
     """A draft invoice with the contract's lines, currency and payment terms, the customer
     as it is now and the tenant's default tax rate. Only a signed contract is invoiced,
     and only once (unless its invoice was voided)."""
-    contract = contract_lock(contract.pk)
-    if contract.status != "signed":
+    contract = contract_lock(pk=contract.pk)
+    if contract.status != ContractStatus.SIGNED:
         raise Conflict(
             f"contract {contract.pk} is {contract.status}; only signed contracts are invoiced"
         )
@@ -190,8 +191,8 @@ def invoice_issue(
     issue_date: date | None = None,
 ) -> Invoice:
     """Issue an approved invoice: the next number of the year (taken under the sequence
-    lock in this transaction, so a failure leaves no gap), issue and due dates, the PDF,
-    and the review artifact marked applied."""
+    lock in this transaction, so a failure leaves no gap), issue and due dates, the
+    customer as of today, the PDF, and the review artifact marked applied."""
     locked = invoice_lock(invoice.pk)
     if not can_proceed(locked.issue):
         transition_apply(instance=locked, transition="issue", by=by, run_id=run_id)
@@ -200,13 +201,16 @@ def invoice_issue(
     locked.issue_date = issue_date
     locked.due_date = issue_date + timedelta(days=locked.payment_terms_net_days)
     locked.issued_at = timezone.now()
+    snapshot = _customer_snapshot(locked.contract)
+    for field, value in snapshot.items():
+        setattr(locked, field, value)
     transition_apply(
         instance=locked,
         transition="issue",
         by=by,
         run_id=run_id,
         data={"number": locked.number},
-        update_fields=["number", "issue_date", "due_date", "issued_at"],
+        update_fields=["number", "issue_date", "due_date", "issued_at", *snapshot],
     )
     _pdf_store(locked)
     review_mark_applied(artifact=locked, by=by, run_id=run_id, reason=f"issued as {locked.number}")

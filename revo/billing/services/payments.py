@@ -11,13 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from revo.accounts.models import User
-from revo.audit.services import transition_apply
+from revo.audit.services import allowed_transitions, transition_apply
 from revo.billing.calculations import money
 from revo.billing.dates import tenant_today
 from revo.billing.lock_objects import invoice_lock
 from revo.billing.models import OPEN_STATUSES, ZERO, Invoice, Payment, PaymentMethod
 from revo.billing.services.dunning import dunning_notices_cancel_open
-from revo.core.exceptions import Conflict, InvalidInput
+from revo.core.exceptions import IllegalTransition, InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,11 @@ def payment_record(
         raise InvalidInput(f"a payment cannot be received in the future ({received_on})")
     locked = invoice_lock(invoice.pk)
     if locked.status not in OPEN_STATUSES:
-        raise Conflict(f"invoice {locked} is {locked.status}; payments need an issued invoice")
+        raise IllegalTransition(
+            f"invoice {locked} is {locked.status}; payments need an issued invoice",
+            allowed=allowed_transitions(locked),
+            current=locked.status,
+        )
     currency = (currency or locked.currency).upper()
     if currency != locked.currency:
         raise InvalidInput(

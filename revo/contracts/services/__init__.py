@@ -7,8 +7,8 @@ from revo.contracts.services.contracts import (
     contract_expire,
     contract_lines_set,
     contract_on_approved,
+    contract_on_rejected,
     contract_review_decide,
-    contract_revise,
     contract_send,
     contract_sign,
     contract_submit,
@@ -23,9 +23,11 @@ from revo.contracts.services.pricing import (
     lines_price,
     price_list_item_create,
     price_list_item_update,
+    pricing_policy_current,
     pricing_policy_ensure,
     pricing_policy_update,
 )
+from revo.contracts.services.revisions import contract_revise
 
 __all__ = [
     "LineInput",
@@ -34,6 +36,7 @@ __all__ = [
     "contract_expire",
     "contract_lines_set",
     "contract_on_approved",
+    "contract_on_rejected",
     "contract_review_decide",
     "contract_revise",
     "contract_send",
@@ -47,6 +50,7 @@ __all__ = [
     "negotiation_round_record",
     "price_list_item_create",
     "price_list_item_update",
+    "pricing_policy_current",
     "pricing_policy_ensure",
     "pricing_policy_update",
 ]

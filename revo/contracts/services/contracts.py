@@ -14,14 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from revo.accounts.models import User
+from revo.accounts.roles import Role
 from revo.audit.services import record_creation, transition_apply
 from revo.contracts.lock_objects import contract_lock
 from revo.contracts.models import (
-    OPEN_CONTRACT_STATUSES,
     Contract,
     ContractLine,
     ContractStatus,
@@ -30,9 +29,8 @@ from revo.contracts.models import (
 from revo.contracts.services.pricing import (
     LineInput,
     PricedContract,
-    line_amounts,
     lines_price,
-    pricing_policy_ensure,
+    pricing_policy_current,
 )
 from revo.core.exceptions import Conflict, InvalidInput
 from revo.deals.history import change_record
@@ -98,7 +96,7 @@ def _lines_write(*, contract: Contract, priced: PricedContract) -> None:
     contract.requires_admin_approval = priced.requires_admin
 
 
-_TOTAL_FIELDS = [
+TOTAL_FIELDS = [
     "subtotal",
     "discount_total",
     "total",
@@ -148,7 +146,7 @@ def contract_create(
         raise Conflict(f"deal {deal.pk} is {deal.stage}; contracts are written for open deals")
     if Contract.objects.filter(deal=deal).exists():
         raise Conflict(f"deal {deal.pk} already has a contract; revise it instead")
-    policy = pricing_policy_ensure()
+    policy = pricing_policy_current()
     priced = lines_price(lines=lines, policy=policy, currency=deal.currency)
     contract = Contract.objects.create(
         deal=deal,
@@ -166,7 +164,7 @@ def contract_create(
         llm_model=llm_model,
     )
     _lines_write(contract=contract, priced=priced)
-    contract.save(update_fields=_TOTAL_FIELDS)
+    contract.save(update_fields=TOTAL_FIELDS)
     record_creation(instance=contract, by=by, run_id=run_id)
     logger.info(
         "contract created",
@@ -188,9 +186,9 @@ def contract_lines_set(
     contract = contract_lock(pk=contract.pk)
     _refuse_unless_draft(contract)
     before = str(contract.total)
-    priced = lines_price(lines=lines, policy=pricing_policy_ensure(), currency=contract.currency)
+    priced = lines_price(lines=lines, policy=pricing_policy_current(), currency=contract.currency)
     _lines_write(contract=contract, priced=priced)
-    contract.save(update_fields=_TOTAL_FIELDS)
+    contract.save(update_fields=TOTAL_FIELDS)
     change_record(
         instance=contract,
         field="status",
@@ -250,7 +248,7 @@ def contract_submit(
     current policy; a discount above the no-approval limit makes it an admin's decision."""
     contract = contract_lock(pk=contract.pk)
     if contract.status == ContractStatus.DRAFT:
-        _policy_check(contract=contract, policy=pricing_policy_ensure())
+        _policy_check(contract=contract, policy=pricing_policy_current())
         if contract.valid_until is not None and contract.is_past_validity():
             raise InvalidInput(f"valid_until {contract.valid_until} is in the past")
     transition_apply(
@@ -267,9 +265,9 @@ def contract_submit(
 def contract_on_approved(artifact: Contract, decision: ReviewDecision) -> None:
     """Registered ``on_approved``: the review gate approved the contract (inside the
     decision's transaction, with the contract row locked) → pending_review → approved."""
-    _policy_check(contract=artifact, policy=pricing_policy_ensure())
+    _policy_check(contract=artifact, policy=pricing_policy_current())
     if artifact.requires_admin_approval and (
-        decision.by_user is None or decision.by_user.role != "admin"
+        decision.by_user is None or decision.by_user.role != Role.ADMIN
     ):
         raise Conflict("this contract's discounts need an admin's approval")
     transition_apply(
@@ -302,16 +300,25 @@ def contract_review_decide(
         reason=reason,
         edits=edits,
     )
-    decided = result.artifact
-    if decided.review_status in (ReviewStatus.REJECTED, ReviewStatus.REGENERATE_REQUESTED):
-        transition_apply(
-            instance=decided,
-            transition="void",
-            by=by,
-            reason=f"review {decided.review_status}: {reason}",
-            update_fields=["closed_at"],
-        )
+    if result.artifact.review_status != ReviewStatus.APPROVED:
+        contract_on_rejected(result.artifact, result.decision)
     return result
+
+
+def contract_on_rejected(artifact: Contract, decision: ReviewDecision) -> None:
+    """Rejection or a regeneration request voids the revision under review (inside the
+    decision's transaction). Idempotent: a revision already voided is left alone, so it
+    is safe whether the review gate's hook or ``contract_review_decide`` runs it."""
+    if artifact.status != ContractStatus.PENDING_REVIEW:
+        return
+    transition_apply(
+        instance=artifact,
+        transition="void",
+        by=decision.by_user,
+        run_id=decision.by_run_id,
+        reason=f"review {artifact.review_status}: {decision.reason}",
+        update_fields=["closed_at"],
+    )
 
 
 @transaction.atomic
@@ -451,85 +458,3 @@ def contracts_expire_due(*, run_id: uuid.UUID | str | None = None) -> list[Contr
                     )
                 )
     return expired
-
-
-@transaction.atomic
-def contract_revise(
-    *,
-    contract: Contract,
-    by: User | None = None,
-    run_id: uuid.UUID | str | None = None,
-    reason: str = "",
-) -> Contract:
-    """A new draft revision (n + 1) with the same lines and terms, superseding
-    ``contract``. The old revision is voided unless it is signed (a signed contract stays
-    signed; the revision is its amendment) or already closed."""
-    deal_lock(pk=contract.deal_id)  # serialises revision numbers per deal
-    old = contract_lock(pk=contract.pk)
-    successor = Contract.objects.filter(supersedes=old).values_list("revision", flat=True)
-    if successor:
-        raise Conflict(f"revision {old.revision} was already revised by revision {successor[0]}")
-    last = Contract.objects.filter(deal_id=old.deal_id).aggregate(n=Max("revision"))["n"] or 0
-    new = Contract.objects.create(
-        deal_id=old.deal_id,
-        revision=last + 1,
-        supersedes=old,
-        currency=old.currency,
-        payment_terms_net_days=old.payment_terms_net_days,
-        valid_until=old.valid_until
-        if old.valid_until and old.valid_until >= timezone.localdate()
-        else None,
-        terms=old.terms,
-        created_by=by,
-        run_id=run_id,
-    )
-    copies = []
-    for line in old.lines.all():
-        _, _, line_total = line_amounts(
-            quantity=line.quantity, unit_price=line.unit_price, discount_pct=line.discount_pct
-        )
-        copies.append(
-            ContractLine(
-                contract=new,
-                position=line.position,
-                price_list_item_id=line.price_list_item_id,
-                sku=line.sku,
-                description=line.description,
-                unit=line.unit,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount_pct=line.discount_pct,
-                line_total=line_total,
-            )
-        )
-    ContractLine.objects.bulk_create(copies)
-    new.subtotal = sum(
-        (
-            line_amounts(quantity=c.quantity, unit_price=c.unit_price, discount_pct=Decimal(0))[2]
-            for c in copies
-        ),
-        Decimal("0.00"),
-    )
-    new.total = sum((c.line_total for c in copies), Decimal("0.00"))
-    new.discount_total = new.subtotal - new.total
-    policy = pricing_policy_ensure()
-    new.max_line_discount_pct = max((c.discount_pct for c in copies), default=Decimal("0"))
-    new.requires_admin_approval = new.max_line_discount_pct > policy.max_discount_pct_without_admin
-    new.save(update_fields=_TOTAL_FIELDS)
-    record_creation(
-        instance=new, by=by, run_id=run_id, reason=reason or f"revision of r{old.revision}"
-    )
-    if old.status in OPEN_CONTRACT_STATUSES:
-        transition_apply(
-            instance=old,
-            transition="void",
-            by=by,
-            run_id=run_id,
-            reason=f"superseded by revision {new.revision}" + (f": {reason}" if reason else ""),
-            update_fields=["closed_at"],
-        )
-    logger.info(
-        "contract revised",
-        extra={"event": "contract.revised", "contract": new.pk, "supersedes": old.pk},
-    )
-    return new

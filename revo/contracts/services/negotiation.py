@@ -16,7 +16,7 @@ from revo.contracts.models import (
     NegotiationParty,
     NegotiationRound,
 )
-from revo.contracts.services.pricing import _money, _percent, pricing_policy_ensure
+from revo.contracts.services.pricing import money_value, percent_value, pricing_policy_current
 from revo.core.exceptions import Conflict, InvalidInput
 from revo.deals.history import change_record
 
@@ -45,13 +45,13 @@ def negotiation_round_record(
         raise InvalidInput(
             f"unknown party {party!r}", details={"allowed": NegotiationParty.values}
         ) from None
-    price = _money(offered_price, name="offered_price")
-    pct = _percent(discount_pct, name="discount_pct")
+    price = money_value(offered_price, name="offered_price")
+    pct = percent_value(discount_pct, name="discount_pct")
     contract = contract_lock(pk=contract.pk)
     if contract.status not in OPEN_CONTRACT_STATUSES:
         raise Conflict(f"contract is {contract.status}; negotiation is closed")
     if party == NegotiationParty.US:
-        floor = pricing_policy_ensure().hard_floor_discount_pct
+        floor = pricing_policy_current().hard_floor_discount_pct
         if pct > floor:
             raise InvalidInput(
                 f"we cannot offer {pct}% off: the pricing policy's floor is {floor}%"

@@ -33,7 +33,7 @@ def _decimal(value: Any, *, name: str) -> Decimal:
     return result
 
 
-def _percent(value: Any, *, name: str) -> Decimal:
+def percent_value(value: Any, *, name: str) -> Decimal:
     pct = _decimal(value, name=name)
     if pct < 0 or pct > HUNDRED:
         raise InvalidInput(f"{name} must be between 0 and 100", details={name: str(pct)})
@@ -63,6 +63,13 @@ def pricing_policy_ensure() -> PricingPolicy:
     return policy
 
 
+def pricing_policy_current() -> PricingPolicy:
+    """The policy contracts are checked against, read without a lock so contract writes
+    never queue behind each other (created with the defaults if it is missing)."""
+    policy = PricingPolicy.objects.order_by("pk").first()
+    return policy if policy is not None else pricing_policy_ensure()
+
+
 @transaction.atomic
 def pricing_policy_update(
     *,
@@ -74,11 +81,11 @@ def pricing_policy_update(
     hard floor. Contracts already approved keep the terms they were approved with."""
     policy = pricing_policy_ensure()  # locked until the transaction ends
     if max_discount_pct_without_admin is not None:
-        policy.max_discount_pct_without_admin = _percent(
+        policy.max_discount_pct_without_admin = percent_value(
             max_discount_pct_without_admin, name="max_discount_pct_without_admin"
         )
     if hard_floor_discount_pct is not None:
-        policy.hard_floor_discount_pct = _percent(
+        policy.hard_floor_discount_pct = percent_value(
             hard_floor_discount_pct, name="hard_floor_discount_pct"
         )
     if currency is not None:
@@ -108,7 +115,7 @@ def price_list_item_create(
         raise InvalidInput("a price list item needs a sku and a name")
     if PriceListItem.objects.filter(sku__iexact=sku).exists():
         raise Conflict(f"sku {sku!r} is already on the price list")
-    price = _money(unit_price, name="unit_price")
+    price = money_value(unit_price, name="unit_price")
     return PriceListItem.objects.create(
         sku=sku, name=name, unit=(unit or "unit").strip(), unit_price=price, active=active
     )
@@ -131,7 +138,7 @@ def price_list_item_update(
             raise InvalidInput("name must not be empty")
         item.name = name.strip()
     if unit_price is not None:
-        item.unit_price = _money(unit_price, name="unit_price")
+        item.unit_price = money_value(unit_price, name="unit_price")
     if unit is not None:
         item.unit = unit.strip() or "unit"
     if active is not None:
@@ -140,7 +147,7 @@ def price_list_item_update(
     return item
 
 
-def _money(value: Any, *, name: str) -> Decimal:
+def money_value(value: Any, *, name: str) -> Decimal:
     amount = _decimal(value, name=name)
     if amount < 0 or amount > MAX_MONEY:
         raise InvalidInput(f"{name} must be between 0 and {MAX_MONEY}", details={name: str(amount)})
@@ -248,7 +255,7 @@ def _line_price(
         raise InvalidInput(f"quantity must be greater than 0 and at most {MAX_QUANTITY}")
     if quantity != quantity.quantize(Decimal("0.001")):
         raise InvalidInput("quantity has more than 3 decimal places")
-    discount_pct = _percent(line.discount_pct, name="discount_pct")
+    discount_pct = percent_value(line.discount_pct, name="discount_pct")
     if discount_pct > policy.hard_floor_discount_pct:
         raise InvalidInput(
             f"a discount of {discount_pct}% is beyond the pricing policy's floor of "
@@ -264,7 +271,7 @@ def _line_price(
             raise InvalidInput(
                 f"price list items are priced in {policy.currency}, the contract in {currency}"
             )
-        if line.unit_price is not None and _money(line.unit_price, name="unit_price") != (
+        if line.unit_price is not None and money_value(line.unit_price, name="unit_price") != (
             item.unit_price
         ):
             raise InvalidInput(
@@ -276,7 +283,7 @@ def _line_price(
     else:
         if line.unit_price is None:
             raise InvalidInput("a line without a sku needs a unit_price")
-        unit_price = _money(line.unit_price, name="unit_price")
+        unit_price = money_value(line.unit_price, name="unit_price")
         description = (line.description or "").strip()
         if not description:
             raise InvalidInput("a line without a sku needs a description")
