@@ -4,6 +4,7 @@ restart, and the exactly-once check over an SDR run's leads."""
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -185,6 +186,7 @@ def private_redis() -> Iterator[PrivateRedis]:
         yield server
     finally:
         server.shutdown()
+        shutil.rmtree(server.dir, ignore_errors=True)
 
 
 @contextmanager
