@@ -342,8 +342,28 @@ class PaymentAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
 
+class DunningLevelFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        levels = sorted(
+            (form.cleaned_data["level"], form.cleaned_data["days_offset"])
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("level") is not None
+            and form.cleaned_data.get("days_offset") is not None
+        )
+        offsets = [offset for _, offset in levels]
+        if offsets != sorted(set(offsets)):
+            raise forms.ValidationError(
+                "each level must come later than the one before: days after the due date "
+                "must increase with the level number"
+            )
+
+
 class DunningLevelInline(admin.TabularInline):
     model = DunningLevel
+    formset = DunningLevelFormSet
     extra = 0
     fields = (
         "level",

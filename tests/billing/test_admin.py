@@ -294,3 +294,40 @@ def test_an_issued_invoice_has_no_editable_fields_in_the_admin(tenant_client):
     response = _as(tenant_client, Role.FINANCE).get(f"/admin/billing/invoice/{invoice.pk}/change/")
 
     assert "notes" not in response.context["adminform"].form.fields
+
+
+def test_dunning_levels_must_escalate_in_order(tenant_client):
+    from revo.billing.models import DunningLevel, DunningPolicy
+    from tests.deals.admin_helpers import form_data
+
+    policy = DunningPolicy.objects.get()
+    client = _as(tenant_client, Role.ADMIN)
+    url = f"/admin/billing/dunningpolicy/{policy.pk}/change/"
+    data = form_data(client.get(url))
+    prefix = next(key for key, value in data.items() if value == 30 and key.endswith("offset"))
+    data[prefix] = 10  # level 4 before level 3 (14 days)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "must increase with the level number" in response.content.decode()
+    assert DunningLevel.objects.get(level=4).days_offset == 30
+
+
+def test_admin_adjusts_a_dunning_fee(tenant_client):
+    from revo.billing.models import DunningLevel, DunningPolicy
+    from tests.deals.admin_helpers import form_data
+
+    policy = DunningPolicy.objects.get()
+    client = _as(tenant_client, Role.ADMIN)
+    url = f"/admin/billing/dunningpolicy/{policy.pk}/change/"
+    data = form_data(client.get(url))
+    fee_key = next(
+        key for key, value in data.items() if key.endswith("fee") and value == Decimal("25.00")
+    )
+    data[fee_key] = "40.00"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert DunningLevel.objects.get(level=4).fee == Decimal("40.00")

@@ -15,6 +15,7 @@ from revo.billing.dates import tenant_today
 from revo.billing.models import Invoice, InvoiceSequence
 from revo.billing.services import invoice_issue
 from revo.reviews.services import review_decide
+from tests.billing.conftest import in_own_connection
 from tests.billing.factories import finance_user, invoice_approve, invoice_pending
 
 
@@ -81,44 +82,43 @@ THREADS = 8
 PER_THREAD = 5
 
 
-def test_concurrent_issuing_gives_gapless_unique_numbers(committed_tenant, django_db_blocker):
-    with django_db_blocker.unblock():
+def test_concurrent_issuing_gives_gapless_unique_numbers(committed_tenant):
+    def seed() -> tuple[int, list[int], int]:
         connection.set_tenant(committed_tenant)
         reviewer = finance_user()
         pending = [invoice_pending().pk for _ in range(THREADS * PER_THREAD)]
-        year = tenant_today().year
-        connection.set_schema_to_public()
+        return reviewer.pk, pending, tenant_today().year
 
-        errors: list[BaseException] = []
-        barrier = threading.Barrier(THREADS)
+    reviewer_pk, pending, year = in_own_connection(seed)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(THREADS)
 
-        def issue_batch(ids: list[int]) -> None:
-            try:
-                connection.set_tenant(committed_tenant)
-                user = User.objects.get(pk=reviewer.pk)
-                barrier.wait(timeout=30)
-                for pk in ids:
-                    review_decide(entity_type="invoice", entity_id=pk, decision="approve", by=user)
-            except BaseException as exc:  # reported to the main thread
-                errors.append(exc)
-            finally:
-                connection.close()
+    def issue_batch(ids: list[int]) -> None:
+        try:
+            connection.set_tenant(committed_tenant)
+            user = User.objects.get(pk=reviewer_pk)
+            barrier.wait(timeout=30)
+            for pk in ids:
+                review_decide(entity_type="invoice", entity_id=pk, decision="approve", by=user)
+        except BaseException as exc:  # reported to the main thread
+            errors.append(exc)
+        finally:
+            connection.close()
 
-        threads = [
-            threading.Thread(target=issue_batch, args=(pending[i::THREADS],))
-            for i in range(THREADS)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+    threads = [
+        threading.Thread(target=issue_batch, args=(pending[i::THREADS],)) for i in range(THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
 
+    def read() -> tuple[list[str], int]:
         connection.set_tenant(committed_tenant)
-        numbers = sorted(Invoice.objects.filter(pk__in=pending).values_list("number", flat=True))
-        sequence = InvoiceSequence.objects.get(year=year).last_number
-        connection.set_schema_to_public()
+        numbers = Invoice.objects.filter(pk__in=pending).values_list("number", flat=True)
+        return sorted(numbers), InvoiceSequence.objects.get(year=year).last_number
 
+    numbers, sequence = in_own_connection(read)
     assert errors == []
-    expected = [f"INV-{year}-{n:04d}" for n in range(1, THREADS * PER_THREAD + 1)]
-    assert numbers == expected
+    assert numbers == [f"INV-{year}-{n:04d}" for n in range(1, THREADS * PER_THREAD + 1)]
     assert sequence == THREADS * PER_THREAD

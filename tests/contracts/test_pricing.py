@@ -228,3 +228,20 @@ def test_policy_limit_cannot_exceed_its_floor(tenant):
         pricing_policy_update(max_discount_pct_without_admin="40")
 
     assert pricing_policy_ensure().max_discount_pct_without_admin == Decimal("15.00")
+
+
+def test_contracts_are_never_auto_approved(tenant):
+    from revo.reviews.services import review_auto_approve
+
+    contract = contract_submit(contract=ContractFactory())
+
+    with pytest.raises(PermissionDenied):
+        review_auto_approve(
+            artifact=contract, run_id="1d3c1f0e-7a55-4b0c-9d7e-2f1c8a6b5e44", reason="policy"
+        )
+
+    contract = Contract.objects.get(pk=contract.pk)
+    assert (contract.status, contract.review_status) == (
+        ContractStatus.PENDING_REVIEW,
+        ReviewStatus.PENDING_REVIEW,
+    )
