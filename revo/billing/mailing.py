@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
-from revo.billing.models import DunningNotice, Invoice
+from revo.billing.models import OPEN_STATUSES, DunningNotice, Invoice, InvoiceStatus
 from revo.mail.models import EmailKind, EmailMessage, EmailStatus
 from revo.mail.selectors import email_message_for_artifact
 from revo.mail.services import AttachmentInput, email_cancel, email_enqueue
@@ -110,6 +110,21 @@ def dunning_on_sent(artifact: DunningNotice, message: EmailMessage) -> None:
         review_mark_applied(artifact=artifact, reason=f"sent as email {message.pk}")
 
 
+def invoice_veto(artifact: Invoice, message: EmailMessage) -> str:
+    """A voided invoice is not emailed any more."""
+    return "the invoice was voided" if artifact.status == InvoiceStatus.VOID else ""
+
+
+def dunning_veto(artifact: DunningNotice, message: EmailMessage) -> str:
+    """Checked just before sending: a withdrawn notice or a settled invoice is not dunned."""
+    if artifact.review_status != ReviewStatus.APPROVED:
+        return f"the notice is {artifact.review_status}"
+    invoice = artifact.invoice
+    if invoice.status not in OPEN_STATUSES:
+        return f"invoice {invoice.number} is {invoice.status}"
+    return ""
+
+
 def dunning_emails_cancel(*, notices: Iterable[DunningNotice], reason: str) -> list[EmailMessage]:
     """Withdraw the still-queued emails of notices that will never be sent (the invoice was
     paid); an email already being sent or sent is left as it is."""
@@ -136,4 +151,5 @@ def billing_emails_register() -> None:
 
     register_artifact(Invoice, on_approved=invoice_on_approved_email)
     register_artifact(DunningNotice, on_approved=dunning_on_approved)
-    register_artifact_sender("billing.dunningnotice", on_sent=dunning_on_sent)
+    register_artifact_sender("billing.invoice", veto=invoice_veto)
+    register_artifact_sender("billing.dunningnotice", on_sent=dunning_on_sent, veto=dunning_veto)

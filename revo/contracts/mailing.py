@@ -66,6 +66,16 @@ def contract_on_sent(artifact: Contract, message: EmailMessage) -> None:
         contract_send(contract=artifact)
 
 
+def contract_veto(artifact: Contract, message: EmailMessage) -> str:
+    """Checked just before sending: a revision voided, declined, signed or expired since the
+    approval is not sent to the customer."""
+    if artifact.status not in (ContractStatus.APPROVED, ContractStatus.SENT):
+        return f"the contract is {artifact.status}"
+    if artifact.status == ContractStatus.APPROVED and artifact.is_past_validity():
+        return f"the contract expired on {artifact.valid_until}"
+    return ""
+
+
 def contract_emails_register() -> None:
     from revo.contracts.services import contract_on_rejected
     from revo.mail.registry import register_artifact_sender
@@ -75,4 +85,4 @@ def contract_emails_register() -> None:
     register_artifact(
         Contract, on_approved=contract_on_approved_email, on_rejected=contract_on_rejected
     )
-    register_artifact_sender("contracts.contract", on_sent=contract_on_sent)
+    register_artifact_sender("contracts.contract", on_sent=contract_on_sent, veto=contract_veto)

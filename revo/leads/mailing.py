@@ -50,13 +50,11 @@ def outreach_on_approved(artifact: OutreachMessage, decision: ReviewDecision) ->
     """Review gate callback (in the decision's transaction): queue the one outreach email to
     the address fixed at draft time; it is sent once the decision commits. A lead we may no
     longer write to gets no email."""
-    lead = Lead.all_objects.get(pk=artifact.lead_id)
-    if lead.deleted_at is not None:
-        _not_sent_record(artifact, "the lead was deleted")
+    refused = outreach_veto(artifact, None)
+    if refused:
+        _not_sent_record(artifact, refused)
         return
-    if lead.status in NO_OUTREACH_STATUSES:
-        _not_sent_record(artifact, f"the lead is {lead.status}")
-        return
+    lead = artifact.lead
     email_enqueue(
         to_email=artifact.to_email,
         to_name=lead.full_name,
@@ -66,6 +64,19 @@ def outreach_on_approved(artifact: OutreachMessage, decision: ReviewDecision) ->
         artifact=artifact,
         by=decision.by_user,
     )
+
+
+def outreach_veto(artifact: OutreachMessage, message: EmailMessage | None) -> str:
+    """Checked by the outbox just before sending: a lead deleted, unsubscribed or bounced
+    since the approval (by a reply, an admin) gets no email."""
+    lead = Lead.all_objects.get(pk=artifact.lead_id)
+    if lead.deleted_at is not None:
+        return "the lead was deleted"
+    if lead.status in NO_OUTREACH_STATUSES:
+        return f"the lead is {lead.status}"
+    if artifact.review_status not in (ReviewStatus.APPROVED, ReviewStatus.APPLIED):
+        return f"the draft is {artifact.review_status}"
+    return ""
 
 
 def outreach_on_sent(artifact: OutreachMessage, message: EmailMessage) -> None:
@@ -107,6 +118,9 @@ def outreach_emails_register() -> None:
 
     register_artifact(OutreachMessage, on_approved=outreach_on_approved)
     register_artifact_sender(
-        "leads.outreachmessage", on_sent=outreach_on_sent, on_failed=outreach_on_failed
+        "leads.outreachmessage",
+        on_sent=outreach_on_sent,
+        on_failed=outreach_on_failed,
+        veto=outreach_veto,
     )
     register_suppression_listener(lead_on_suppressed)
