@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
+
 from revo.leads.models import LEAD_TRANSITIONS, Lead, OutreachMessage
 from revo.leads.services import (
     NO_OUTREACH_STATUSES,
@@ -49,21 +51,27 @@ def _not_sent_record(artifact: OutreachMessage, reason: str) -> None:
 def outreach_on_approved(artifact: OutreachMessage, decision: ReviewDecision) -> None:
     """Review gate callback (in the decision's transaction): queue the one outreach email to
     the address fixed at draft time; it is sent once the decision commits. A lead we may no
-    longer write to gets no email."""
+    longer write to, or an email the outbox refuses, gets no email and the draft keeps the
+    reason."""
     refused = outreach_veto(artifact, None)
     if refused:
         _not_sent_record(artifact, refused)
         return
     lead = artifact.lead
-    email_enqueue(
-        to_email=artifact.to_email,
-        to_name=lead.full_name,
-        subject=artifact.subject,
-        body_text=artifact.body,
-        kind=EmailKind.OUTREACH,
-        artifact=artifact,
-        by=decision.by_user,
-    )
+    try:
+        email_enqueue(
+            to_email=artifact.to_email,
+            to_name=lead.full_name,
+            subject=artifact.subject,
+            body_text=artifact.body,
+            kind=EmailKind.OUTREACH,
+            artifact=artifact,
+            by=decision.by_user,
+        )
+    except ValidationError as exc:
+        # The outbox refuses what it may not send (e.g. no postal address for the footer):
+        # the approval stands, the draft says why nothing went out.
+        _not_sent_record(artifact, "; ".join(exc.messages))
 
 
 def outreach_veto(artifact: OutreachMessage, message: EmailMessage | None) -> str:

@@ -131,3 +131,27 @@ def test_the_artifact_veto_is_asked_just_before_sending(
     if reason:
         assert reload(message).status == EmailStatus.SUPPRESSED
         assert reason in reload(message).history.order_by("pk").last().reason
+
+
+def test_without_a_postal_address_the_approval_stands_and_nothing_is_sent(
+    tenant, open_hours, monkeypatch
+):
+    # given a tenant that has not set the postal address every outreach footer needs
+    from django.db import connection
+
+    monkeypatch.setattr(connection.tenant, "postal_address", "")
+    draft = OutreachMessageFactory()
+
+    # when the draft is approved
+    review_decide(
+        entity_type="outreach",
+        entity_id=draft.pk,
+        decision="approve",
+        by=UserFactory(role=Role.SDR),
+    )
+
+    # then the approval stands, no email is queued and the draft says why
+    draft = OutreachMessage.objects.get(pk=draft.pk)
+    assert draft.review_status == ReviewStatus.APPROVED
+    assert _messages_for(draft) == []
+    assert any("postal address" in note for note in draft.flagged_reasons)
