@@ -7,11 +7,8 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from revo.billing.models import DunningNotice, Invoice
-        from revo.billing.services import invoice_on_approved
-        from revo.reviews.registry import register_artifact
+        from revo.billing.mailing import billing_emails_register
 
-        # An approved invoice is issued (numbered) in the decision's transaction. Approved
-        # dunning notices wait for the sending step.
-        register_artifact(Invoice, on_approved=invoice_on_approved)
-        register_artifact(DunningNotice)
+        # An approved invoice is issued (numbered, PDF) and emailed with its PDF; an approved
+        # dunning notice is emailed with the invoice's PDF and applied once sent.
+        billing_emails_register()

@@ -7,11 +7,7 @@ class ContractsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from revo.contracts.models import Contract
-        from revo.contracts.services import contract_on_approved, contract_on_rejected
-        from revo.reviews.registry import register_artifact
+        from revo.contracts.mailing import contract_emails_register
 
-        # Rejection voids the revision whoever decides (queue, API, bulk).
-        register_artifact(
-            Contract, on_approved=contract_on_approved, on_rejected=contract_on_rejected
-        )
+        # Approval emails the contract (sent once delivered); rejection voids the revision.
+        contract_emails_register()

@@ -7,8 +7,7 @@ class LeadsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from revo.leads.models import OutreachMessage
-        from revo.reviews.registry import register_artifact
+        from revo.leads.mailing import outreach_emails_register
 
-        # Approval sends nothing yet: the mail service hooks sending in here.
-        register_artifact(OutreachMessage, on_approved=None)
+        # Approval queues the outreach email; the outbox reports back to the lead.
+        outreach_emails_register()

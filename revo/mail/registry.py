@@ -10,6 +10,7 @@ artifacts registers callbacks once, from its ``AppConfig.ready()``::
         on_sent=lambda artifact, message: lead_mark_contacted(...),
         on_failed=lambda artifact, message: ...,
         on_event=lambda artifact, event: ...,   # bounce / complaint for that artifact's email
+        veto=lambda artifact, message: "",      # at send time: why it must not go out ("" = go)
     )
 
 and, to hear of every address the tenant stops emailing (unsubscribe link, bounce,
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ArtifactCallback = Callable[[Any, Any], None]
+ArtifactVeto = Callable[[Any, Any], str]
 SuppressionListener = Callable[[Any], None]
 
 
@@ -38,6 +40,7 @@ class ArtifactSender:
     on_sent: ArtifactCallback | None = None
     on_failed: ArtifactCallback | None = None
     on_event: ArtifactCallback | None = None
+    veto: ArtifactVeto | None = None
 
 
 _senders: dict[str, ArtifactSender] = {}
@@ -57,13 +60,20 @@ def register_artifact_sender(
     on_sent: ArtifactCallback | None = None,
     on_failed: ArtifactCallback | None = None,
     on_event: ArtifactCallback | None = None,
+    veto: ArtifactVeto | None = None,
 ) -> ArtifactSender:
     """Register (or replace) the callbacks for one artifact model (``"app_label.model"``).
     ``on_sent(artifact, message)`` after delivery; ``on_failed(artifact, message)`` when the
     message ends failed or suppressed; ``on_event(artifact, mail_event)`` on a bounce or
-    complaint linked to that artifact's message."""
+    complaint linked to that artifact's message; ``veto(artifact, message)`` just before each
+    send attempt returns why the email must not go out any more ("" lets it go): the message
+    is then suppressed with that reason and ``on_failed`` runs."""
     sender = ArtifactSender(
-        model_label=_normalise(model_label), on_sent=on_sent, on_failed=on_failed, on_event=on_event
+        model_label=_normalise(model_label),
+        on_sent=on_sent,
+        on_failed=on_failed,
+        on_event=on_event,
+        veto=veto,
     )
     _senders[sender.model_label] = sender
     return sender

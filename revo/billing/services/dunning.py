@@ -126,6 +126,10 @@ def dunning_notices_cancel_open(
         review_item_sync(artifact=notice)
         cancelled.append(notice)
     if cancelled:
+        from revo.billing.mailing import dunning_emails_cancel
+
+        # Their emails still waiting in the outbox are withdrawn with them.
+        dunning_emails_cancel(notices=cancelled, reason=reason)
         logger.info(
             "dunning notices cancelled",
             extra={

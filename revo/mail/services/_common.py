@@ -82,6 +82,34 @@ def mail_settings_ensure() -> MailSettings:
     return config
 
 
+def _artifact_load(message: EmailMessage) -> Any:
+    content_type = message.artifact_content_type
+    model = content_type.model_class()
+    if model is None:
+        raise LookupError(f"artifact model {content_type} is not installed")
+    return model._default_manager.get(pk=message.artifact_id)
+
+
+def artifact_veto(message: EmailMessage) -> str:
+    """Why the message's artifact says its email must not go out now ("" when it may).
+    An artifact that is gone, or a veto that fails, holds the email back too."""
+    if message.artifact_content_type_id is None:
+        return ""
+    content_type = message.artifact_content_type
+    sender = artifact_sender_for(f"{content_type.app_label}.{content_type.model}")
+    if sender is None or sender.veto is None:
+        return ""
+    try:
+        with transaction.atomic():
+            return sender.veto(_artifact_load(message), message) or ""
+    except Exception as exc:
+        logger.exception(
+            "artifact veto failed",
+            extra={"event": "mail.veto_failed", "email_message": message.pk},
+        )
+        return f"the artifact could not be checked: {exc!r}"[:500]
+
+
 def artifact_notify(message: EmailMessage, hook: str, payload: Any) -> None:
     """Call the registered ``hook`` (on_sent / on_failed / on_event) for the message's
     artifact, in a savepoint; a failing callback is logged and kept on the message."""
@@ -94,11 +122,7 @@ def artifact_notify(message: EmailMessage, hook: str, payload: Any) -> None:
         return
     try:
         with transaction.atomic():
-            model = content_type.model_class()
-            if model is None:
-                raise LookupError(f"artifact model {content_type} is not installed")
-            artifact = model._default_manager.get(pk=message.artifact_id)
-            callback(artifact, payload)
+            callback(_artifact_load(message), payload)
     except Exception as exc:
         logger.exception(
             "artifact callback failed",

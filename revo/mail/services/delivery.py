@@ -38,6 +38,7 @@ from revo.mail.selectors import (
 )
 from revo.mail.services._common import (
     artifact_notify,
+    artifact_veto,
     dispatch_on_commit,
     logger,
     mail_settings_ensure,
@@ -101,6 +102,11 @@ def _claim(message_id: int, dispatch_id: str, now: datetime) -> _Claim:
             transition_apply(
                 message, "suppress", reason=f"recipient suppressed ({suppression.reason})"
             )
+            artifact_notify(message, "on_failed", message)
+            return _Claim(DeliverOutcome.SUPPRESSED)
+        veto = artifact_veto(message)
+        if veto:
+            transition_apply(message, "suppress", reason=f"held back by its artifact: {veto}")
             artifact_notify(message, "on_failed", message)
             return _Claim(DeliverOutcome.SUPPRESSED)
         if message.not_before and now < message.not_before:
