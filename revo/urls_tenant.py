@@ -12,6 +12,7 @@ admin.site.site_title = "Revo"
 admin.site.index_title = "Review dashboard"
 
 api_v1_patterns = [
+    path("", include("revo.leads.api.urls")),
     *auth_urlpatterns,
     *users_urlpatterns,
 ]

@@ -27,6 +27,7 @@ from rest_framework.views import set_rollback
 
 from revo.api.exceptions import ApiError
 from revo.core import context
+from revo.core import exceptions as domain
 
 logger = logging.getLogger("revo.api")
 
@@ -108,6 +109,9 @@ def exception_handler(exc: Exception, ctx: dict[str, Any]) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, ApiError):
         status_code, body = exc.status_code, envelope(exc.code, exc.message, exc.details)
+    elif isinstance(exc, domain.DomainError):
+        status_code = _domain_status(exc)
+        body = envelope(exc.code, exc.message, exc.details)
     elif isinstance(exc, drf.ValidationError):
         status_code = status.HTTP_400_BAD_REQUEST
         body = envelope(
@@ -141,6 +145,22 @@ def exception_handler(exc: Exception, ctx: dict[str, Any]) -> Response:
         body, _ = server_error_response()
     set_rollback()
     return Response(body, status=status_code, headers=headers)
+
+
+# Errors raised on purpose by services (``revo.core.exceptions``) → HTTP status.
+_DOMAIN_STATUS: tuple[tuple[type[domain.DomainError], int], ...] = (
+    (domain.NotFound, status.HTTP_404_NOT_FOUND),
+    (domain.PermissionDenied, status.HTTP_403_FORBIDDEN),
+    (domain.Conflict, status.HTTP_409_CONFLICT),
+    (domain.InvalidInput, status.HTTP_422_UNPROCESSABLE_ENTITY),
+)
+
+
+def _domain_status(exc: domain.DomainError) -> int:
+    return next(
+        (code for exc_class, code in _DOMAIN_STATUS if isinstance(exc, exc_class)),
+        status.HTTP_422_UNPROCESSABLE_ENTITY,
+    )
 
 
 def _drf_error(
