@@ -303,6 +303,7 @@ LLM_URL_ALLOWLIST = env_list("LLM_URL_ALLOWLIST", [])
 REVO_TENANT_SETUP_STEPS = [
     "revo.accounts.services.role_groups_sync",
     "revo.llm.services.prompts_seed_step",
+    "revo.contracts.services.pricing_policy_ensure",
 ]
 REVO_DEMO_PASSWORD = env_str("REVO_DEMO_PASSWORD", "")
 HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)
