@@ -304,6 +304,7 @@ REVO_TENANT_SETUP_STEPS = [
     "revo.accounts.services.role_groups_sync",
     "revo.llm.services.prompts_seed_step",
     "revo.contracts.services.pricing_policy_ensure",
+    "revo.billing.services.billing_tenant_setup",
 ]
 REVO_DEMO_PASSWORD = env_str("REVO_DEMO_PASSWORD", "")
 HEALTH_CHECK_TIMEOUT = env_float("HEALTH_CHECK_TIMEOUT", 2.0)
