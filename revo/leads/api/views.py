@@ -97,6 +97,7 @@ class LeadDetailView(ApiView):
         "DELETE": "leads.delete_lead",
     }
     error_status_codes = (409, 422)
+    filter_backends: list[type] = []  # one object: no list filters
 
     def get_queryset(self) -> QuerySet[Lead]:
         return lead_list()
@@ -141,6 +142,7 @@ class LeadTransitionView(ApiView):
 
     required_permission = "leads.change_lead"
     error_status_codes = (409,)
+    filter_backends: list[type] = []  # one object: no list filters
 
     def get_queryset(self) -> QuerySet[Lead]:
         return Lead.objects.all()
