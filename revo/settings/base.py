@@ -189,7 +189,13 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "revo.accounts.roles.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "revo.accounts.roles.Role",
+        "LeadStatusEnum": "revo.leads.models.LeadStatus",
+        "ContractStatusEnum": "revo.contracts.models.ContractStatus",
+        "InvoiceStatusEnum": "revo.billing.models.InvoiceStatus",
+        "QualificationLevelEnum": "revo.deals.models.QualificationLevel",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
