@@ -12,6 +12,11 @@ admin.site.site_title = "Revo"
 admin.site.index_title = "Review dashboard"
 
 api_v1_patterns = [
+    path("", include("revo.leads.api.urls")),
+    path("", include("revo.deals.api.urls")),
+    path("", include("revo.contracts.api.urls")),
+    path("", include("revo.billing.api.urls")),
+    path("", include("revo.mail.api.urls")),
     *auth_urlpatterns,
     *users_urlpatterns,
     path("", include("revo.reviews.api.urls")),
