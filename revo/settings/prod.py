@@ -3,7 +3,7 @@
 import os
 
 from revo.settings.base import *  # noqa: F403
-from revo.settings.env import ConfigError
+from revo.settings.env import ConfigError, env_bool
 
 DEBUG = False
 
@@ -21,3 +21,6 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Production sends through SMTP unless the sandbox is asked for explicitly.
+MAIL_SANDBOX = env_bool("MAIL_SANDBOX", False)
