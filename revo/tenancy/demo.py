@@ -13,6 +13,7 @@ from revo.accounts.models import User
 from revo.accounts.roles import Role
 from revo.accounts.services import user_create, user_set_password, user_set_role
 from revo.embedded import revo_home
+from revo.mail.services.compliance import mail_settings_update
 from revo.tenancy.models import Tenant
 from revo.tenancy.services import public_tenant_ensure, tenant_provision, tenant_setup_refresh
 
@@ -64,6 +65,12 @@ def demo_setup() -> DemoSetup:
     else:
         tenant_setup_refresh(tenant=tenant)
     with schema_context(tenant.schema_name):
+        # The demo sends (to the sandbox) at any hour, so an approval shows its email at once.
+        mail_settings_update(
+            from_name="Acme Industries",
+            from_email=f"sales@{DEMO_EMAIL_DOMAIN}",
+            business_hours_only=False,
+        )
         for role, email in users.items():
             user = User.objects.filter(email__iexact=email).first()
             if user is None:
