@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
         "ContractStatusEnum": "revo.contracts.models.ContractStatus",
         "InvoiceStatusEnum": "revo.billing.models.InvoiceStatus",
         "QualificationLevelEnum": "revo.deals.models.QualificationLevel",
+        "RunKindEnum": [("agent", "agent"), ("pipeline", "pipeline")],
+        "MailEventKindEnum": "revo.mail.models.MailEventKind",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
