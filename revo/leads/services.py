@@ -30,7 +30,7 @@ from revo.leads.models import (
 )
 from revo.leads.validation import LEAD_DATA_FIELDS, clean_lead_data, email_error, format_errors
 from revo.reviews.models import ReviewStatus
-from revo.reviews.services import review_submit
+from revo.reviews.services import review_original_values, review_submit
 
 RunId = uuid.UUID | str | None
 
@@ -375,7 +375,7 @@ def outreach_draft_create(
     )
     if live.exists():
         raise Conflict(f"step {sequence_step} for {locked.email} already has a draft")
-    message = OutreachMessage.objects.create(
+    message = OutreachMessage(
         lead=locked,
         sequence_step=sequence_step,
         subject=subject,
@@ -389,6 +389,8 @@ def outreach_draft_create(
         llm_backend=llm_backend,
         llm_model=llm_model,
     )
+    message.ai_original = review_original_values(artifact=message)
+    message.save(force_insert=True)
     review_submit(artifact=message, by=by, run_id=run_id)
     return message
 

@@ -26,7 +26,7 @@ from revo.agents.agents.common import (
 )
 from revo.agents.models import AgentSettings
 from revo.agents.scoring import combined_score, lead_facts, rubric_score
-from revo.core.exceptions import InvalidInput
+from revo.core.exceptions import Conflict, InvalidInput
 from revo.leads.lock_objects import lead_lock, reply_lock
 from revo.leads.models import Lead, LeadStatus, OutreachMessage, Reply, ReplyClassification
 from revo.leads.services import (
@@ -94,6 +94,15 @@ class SDRAgent(base.BaseAgent):
     name = "sdr"
     item_type = "sdr_item"
 
+    def __init__(self) -> None:
+        self._run_settings: tuple[base.AgentContext, AgentSettings] | None = None
+
+    def _settings(self, context: base.AgentContext) -> AgentSettings:
+        """The tenant's agent settings, read once per run (an agent object serves one run)."""
+        if self._run_settings is None or self._run_settings[0] is not context:
+            self._run_settings = (context, agent_settings())
+        return self._run_settings[1]
+
     # -- selection ------------------------------------------------------------------------
 
     def select(self, context: base.AgentContext) -> list[str]:
@@ -106,7 +115,7 @@ class SDRAgent(base.BaseAgent):
         if phase in (None, "", "all", PHASE_NEW):
             items += [f"lead:{pk}" for pk in self._new_leads()]
         if phase in (None, "", "all", PHASE_FOLLOW_UPS):
-            items += [f"followup:{pk}" for pk in self._follow_ups(context.now)]
+            items += [f"followup:{pk}" for pk in self._follow_ups(context)]
         return items
 
     def _replies(self) -> list[int]:
@@ -125,8 +134,9 @@ class SDRAgent(base.BaseAgent):
             .values_list("pk", flat=True)
         )
 
-    def _follow_ups(self, now: datetime) -> list[int]:
-        settings = agent_settings()
+    def _follow_ups(self, context: base.AgentContext) -> list[int]:
+        now = context.now
+        settings = self._settings(context)
         cutoff = now - timedelta(days=settings.follow_up_after_days)
         open_draft = OutreachMessage.objects.filter(
             lead=OuterRef("pk"), review_status__in=OPEN_DRAFT
@@ -163,7 +173,7 @@ class SDRAgent(base.BaseAgent):
     # new leads: score, then a first-touch draft
 
     def _new_lead(self, pk: int, context: base.AgentContext) -> base.ItemResult:
-        settings = agent_settings()
+        settings = self._settings(context)
         with transaction.atomic():
             lead = lead_lock(pk)
             if lead.status != LeadStatus.NEW:
@@ -241,21 +251,23 @@ class SDRAgent(base.BaseAgent):
         flags = [*finding_flags(result), *injection_flags(notes=lead.notes)]
         with transaction.atomic():
             locked = lead_lock(lead.pk)
-            if (
-                locked.status != LeadStatus.NEW
-                or _live_drafts(locked).filter(sequence_step=1).exists()
-            ):
+            if locked.status != LeadStatus.NEW:
                 return base.ItemResult.skipped("first touch drafted meanwhile")
-            message = outreach_draft_create(
-                lead=locked,
-                subject=data["subject"][:200],
-                body=data["body"],
-                sequence_step=1,
-                run_id=context.run_id,
-                agent=self.name,
-                flagged_reasons=flags,
-                **llm_fields(result),
-            )
+            try:
+                # A new lead may be drafted to; the only conflict left is a live first
+                # touch drafted meanwhile (the service checks it under the lead's lock).
+                message = outreach_draft_create(
+                    lead=locked,
+                    subject=data["subject"][:200],
+                    body=data["body"],
+                    sequence_step=1,
+                    run_id=context.run_id,
+                    agent=self.name,
+                    flagged_reasons=flags,
+                    **llm_fields(result),
+                )
+            except Conflict:
+                return base.ItemResult.skipped("first touch drafted meanwhile")
             approved = auto_approve_if_allowed(
                 artifact=message,
                 action_type="outreach.first_touch",
@@ -269,8 +281,9 @@ class SDRAgent(base.BaseAgent):
 
     # contacted leads without an answer: the next follow-up
 
-    def _follow_up_check(self, lead: Lead, now: datetime) -> _FollowUp | str:
-        settings = agent_settings()
+    def _follow_up_check(
+        self, lead: Lead, now: datetime, settings: AgentSettings
+    ) -> _FollowUp | str:
         if lead.status != LeadStatus.CONTACTED:
             return f"lead is {lead.status}"
         if lead.next_follow_up_at is not None and lead.next_follow_up_at > now:
@@ -291,9 +304,9 @@ class SDRAgent(base.BaseAgent):
         return _FollowUp(lead=lead, step=steps + 1, previous=previous)
 
     def _follow_up(self, pk: int, context: base.AgentContext) -> base.ItemResult:
-        settings = agent_settings()
+        settings = self._settings(context)
         with transaction.atomic():
-            due = self._follow_up_check(lead_lock(pk), context.now)
+            due = self._follow_up_check(lead_lock(pk), context.now, settings)
         if isinstance(due, str):
             return base.ItemResult.skipped(due)
         lead = due.lead
@@ -316,7 +329,7 @@ class SDRAgent(base.BaseAgent):
         data = answer_data(result, required=("subject", "body"))
         flags = finding_flags(result)
         with transaction.atomic():
-            again = self._follow_up_check(lead_lock(pk), context.now)
+            again = self._follow_up_check(lead_lock(pk), context.now, settings)
             if isinstance(again, str) or again.step != due.step:
                 return base.ItemResult.skipped("follow-up drafted meanwhile")
             message = outreach_draft_create(
