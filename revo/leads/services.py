@@ -198,13 +198,40 @@ def lead_score_set(
     run_id: RunId = None,
 ) -> Lead:
     """Set the lead's score (0–100) and the reasons behind it; the change is audited."""
+    score, cleaned = _score_clean(score, reasons)
+    return _score_write(lead_lock(lead.pk), score, cleaned, by, run_id)
+
+
+@transaction.atomic
+def lead_score_set_if_unscored(
+    *,
+    lead: Lead,
+    score: int,
+    reasons: Iterable[str] = (),
+    by: User | None = None,
+    run_id: RunId = None,
+) -> Lead | None:
+    """``lead_score_set`` for a new lead that has no score yet, checked under the lead's
+    lock; ``None`` (nothing written) when it was scored or moved on meanwhile."""
+    score, cleaned = _score_clean(score, reasons)
+    locked = lead_lock(lead.pk)
+    if locked.scored_at is not None or locked.status != LeadStatus.NEW:
+        return None
+    return _score_write(locked, score, cleaned, by, run_id)
+
+
+def _score_clean(score: Any, reasons: Iterable[str]) -> tuple[int, list[str]]:
     if isinstance(score, bool) or not isinstance(score, int | Decimal) or score != int(score):
         raise InvalidInput(f"score must be a whole number, got {score!r}")
     score = int(score)
     if not 0 <= score <= 100:
         raise InvalidInput(f"score must be between 0 and 100, got {score}")
-    reasons = [str(r).strip() for r in reasons if str(r).strip()]
-    locked = lead_lock(lead.pk)
+    return score, [str(r).strip() for r in reasons if str(r).strip()]
+
+
+def _score_write(
+    locked: Lead, score: int, reasons: list[str], by: User | None, run_id: RunId
+) -> Lead:
     previous = locked.score
     locked.score = score
     locked.score_reasons = reasons

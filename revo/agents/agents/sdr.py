@@ -31,7 +31,7 @@ from revo.leads.lock_objects import lead_lock, reply_lock
 from revo.leads.models import Lead, LeadStatus, OutreachMessage, Reply, ReplyClassification
 from revo.leads.services import (
     lead_apply_reply_classification,
-    lead_score_set,
+    lead_score_set_if_unscored,
     lead_update,
     outreach_draft_create,
     reply_classify,
@@ -220,13 +220,10 @@ class SDRAgent(base.BaseAgent):
             extra.append("model fit: the answer was invalid, the rubric alone decides")
         score, reasons = combined_score(rubric, model_score, settings)
         extra += [f"note: {flag}" for flag in injection_flags(notes=lead.notes)]
-        with transaction.atomic():
-            locked = lead_lock(lead.pk)
-            if locked.scored_at is not None or locked.status != LeadStatus.NEW:
-                return
-            lead_score_set(
-                lead=locked, score=score, reasons=[*reasons, *extra], run_id=context.run_id
-            )
+        # Written only if the lead is still new and unscored (checked under its lock).
+        lead_score_set_if_unscored(
+            lead=lead, score=score, reasons=[*reasons, *extra], run_id=context.run_id
+        )
 
     def _first_touch(
         self,
