@@ -82,6 +82,10 @@ def _offering(settings: AgentSettings) -> dict[str, str]:
     }
 
 
+class _MovedOn(Exception):
+    """The lead left ``new`` before its first touch was written: roll the draft back."""
+
+
 @dataclass(frozen=True)
 class _FollowUp:
     lead: Lead
@@ -246,32 +250,34 @@ class SDRAgent(base.BaseAgent):
         )
         data = answer_data(result, required=("subject", "body"))
         flags = [*finding_flags(result), *injection_flags(notes=lead.notes)]
-        with transaction.atomic():
-            locked = lead_lock(lead.pk)
-            if locked.status != LeadStatus.NEW:
-                return base.ItemResult.skipped("first touch drafted meanwhile")
-            try:
-                # A new lead may be drafted to; the only conflict left is a live first
-                # touch drafted meanwhile (the service checks it under the lead's lock).
-                message = outreach_draft_create(
-                    lead=locked,
-                    subject=data["subject"][:200],
-                    body=data["body"],
-                    sequence_step=1,
+        try:
+            with transaction.atomic():
+                try:
+                    # The service locks the lead and refuses a live first touch drafted
+                    # meanwhile or a lead nobody may write to any more.
+                    message = outreach_draft_create(
+                        lead=lead,
+                        subject=data["subject"][:200],
+                        body=data["body"],
+                        sequence_step=1,
+                        run_id=context.run_id,
+                        agent=self.name,
+                        flagged_reasons=flags,
+                        **llm_fields(result),
+                    )
+                except Conflict:
+                    return base.ItemResult.skipped("first touch drafted meanwhile")
+                if message.lead.status != LeadStatus.NEW:  # the row locked by the service
+                    raise _MovedOn
+                approved = auto_approve_if_allowed(
+                    artifact=message,
+                    action_type="outreach.first_touch",
+                    result=result,
+                    flags=flags,
                     run_id=context.run_id,
-                    agent=self.name,
-                    flagged_reasons=flags,
-                    **llm_fields(result),
                 )
-            except Conflict:
-                return base.ItemResult.skipped("first touch drafted meanwhile")
-            approved = auto_approve_if_allowed(
-                artifact=message,
-                action_type="outreach.first_touch",
-                result=result,
-                flags=flags,
-                run_id=context.run_id,
-            )
+        except _MovedOn:
+            return base.ItemResult.skipped("first touch drafted meanwhile")
         return base.ItemResult.processed(
             "scored and drafted", artifacts=1, auto_approved=int(approved)
         )
