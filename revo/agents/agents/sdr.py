@@ -26,7 +26,7 @@ from revo.agents.agents.common import (
 )
 from revo.agents.models import AgentSettings
 from revo.agents.scoring import combined_score, lead_facts, rubric_score
-from revo.core.exceptions import Conflict, InvalidInput
+from revo.core.exceptions import Conflict, InvalidInput, NotFound
 from revo.leads.lock_objects import lead_lock, reply_lock
 from revo.leads.models import Lead, LeadStatus, OutreachMessage, Reply, ReplyClassification
 from revo.leads.services import (
@@ -178,12 +178,18 @@ class SDRAgent(base.BaseAgent):
 
     def _new_lead(self, pk: int, context: base.AgentContext) -> base.ItemResult:
         settings = self._settings(context)
-        with transaction.atomic():
-            lead = lead_lock(pk)
-            if lead.status != LeadStatus.NEW:
-                return base.ItemResult.skipped(f"lead is {lead.status}")
-            needs_score = lead.scored_at is None
-            needs_draft = not _live_drafts(lead).filter(sequence_step=1).exists()
+        # One plain read: both writes below check again under the lead's lock.
+        lead = (
+            Lead.objects.filter(pk=pk)
+            .annotate(has_first_touch=Exists(_live_drafts(OuterRef("pk")).filter(sequence_step=1)))
+            .first()
+        )
+        if lead is None:
+            raise NotFound(f"lead {pk} does not exist")
+        if lead.status != LeadStatus.NEW:
+            return base.ItemResult.skipped(f"lead is {lead.status}")
+        needs_score = lead.scored_at is None
+        needs_draft = not lead.has_first_touch
         if not needs_score and not needs_draft:
             return base.ItemResult.skipped("already scored and drafted")
         facts = lead_facts(lead.notes)
