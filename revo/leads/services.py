@@ -30,7 +30,7 @@ from revo.leads.models import (
 )
 from revo.leads.validation import LEAD_DATA_FIELDS, clean_lead_data, email_error, format_errors
 from revo.reviews.models import ReviewStatus
-from revo.reviews.services import review_original_values, review_submit
+from revo.reviews.services import review_original_values, review_submit_within
 
 RunId = uuid.UUID | str | None
 
@@ -418,7 +418,7 @@ def outreach_draft_create(
     )
     message.ai_original = review_original_values(artifact=message)
     message.save(force_insert=True)
-    review_submit(artifact=message, by=by, run_id=run_id)
+    review_submit_within(artifact=message, by=by, run_id=run_id)
     return message
 
 

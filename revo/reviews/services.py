@@ -85,6 +85,18 @@ def review_submit(
 ) -> ReviewItem:
     """Put a freshly created artifact (status pending_review) in the queue: keeps the AI
     original of its editable fields, writes its first audit row and its queue row."""
+    return review_submit_within(artifact=artifact, by=by, run_id=run_id)
+
+
+def review_submit_within(
+    *,
+    artifact: ReviewableArtifact,
+    by: User | None = None,
+    run_id: uuid.UUID | str | None = None,
+) -> ReviewItem:
+    """``review_submit`` for a service that already holds the write transaction the
+    artifact was created in (call it inside that ``transaction.atomic()``): no savepoint of
+    its own, a failure rolls back the caller's transaction."""
     if registry.artifact_type_for_model(type(artifact)) is None:
         raise ValueError(f"{type(artifact).__name__} is not a registered artifact type")
     if not artifact.ai_original:
