@@ -30,7 +30,7 @@ from revo.leads.models import (
 )
 from revo.leads.validation import LEAD_DATA_FIELDS, clean_lead_data, email_error, format_errors
 from revo.reviews.models import ReviewStatus
-from revo.reviews.services import review_submit
+from revo.reviews.services import review_original_values, review_submit_within
 
 RunId = uuid.UUID | str | None
 
@@ -198,13 +198,40 @@ def lead_score_set(
     run_id: RunId = None,
 ) -> Lead:
     """Set the lead's score (0–100) and the reasons behind it; the change is audited."""
+    score, cleaned = _score_clean(score, reasons)
+    return _score_write(lead_lock(lead.pk), score, cleaned, by, run_id)
+
+
+@transaction.atomic
+def lead_score_set_if_unscored(
+    *,
+    lead: Lead,
+    score: int,
+    reasons: Iterable[str] = (),
+    by: User | None = None,
+    run_id: RunId = None,
+) -> Lead | None:
+    """``lead_score_set`` for a new lead that has no score yet, checked under the lead's
+    lock; ``None`` (nothing written) when it was scored or moved on meanwhile."""
+    score, cleaned = _score_clean(score, reasons)
+    locked = lead_lock(lead.pk)
+    if locked.scored_at is not None or locked.status != LeadStatus.NEW:
+        return None
+    return _score_write(locked, score, cleaned, by, run_id)
+
+
+def _score_clean(score: Any, reasons: Iterable[str]) -> tuple[int, list[str]]:
     if isinstance(score, bool) or not isinstance(score, int | Decimal) or score != int(score):
         raise InvalidInput(f"score must be a whole number, got {score!r}")
     score = int(score)
     if not 0 <= score <= 100:
         raise InvalidInput(f"score must be between 0 and 100, got {score}")
-    reasons = [str(r).strip() for r in reasons if str(r).strip()]
-    locked = lead_lock(lead.pk)
+    return score, [str(r).strip() for r in reasons if str(r).strip()]
+
+
+def _score_write(
+    locked: Lead, score: int, reasons: list[str], by: User | None, run_id: RunId
+) -> Lead:
     previous = locked.score
     locked.score = score
     locked.score_reasons = reasons
@@ -375,7 +402,7 @@ def outreach_draft_create(
     )
     if live.exists():
         raise Conflict(f"step {sequence_step} for {locked.email} already has a draft")
-    message = OutreachMessage.objects.create(
+    message = OutreachMessage(
         lead=locked,
         sequence_step=sequence_step,
         subject=subject,
@@ -389,7 +416,9 @@ def outreach_draft_create(
         llm_backend=llm_backend,
         llm_model=llm_model,
     )
-    review_submit(artifact=message, by=by, run_id=run_id)
+    message.ai_original = review_original_values(artifact=message)
+    message.save(force_insert=True)
+    review_submit_within(artifact=message, by=by, run_id=run_id)
     return message
 
 

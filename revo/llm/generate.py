@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -140,6 +141,35 @@ def _schema_validator(prompt: PromptTemplate) -> Draft202012Validator:
     return validator
 
 
+class _RunPrompts(threading.local):
+    """The active prompt versions one run has used, per thread: a run reads each prompt key
+    once. Scoped to (tenant schema, run id): a version activated meanwhile is used from the
+    next run on, and calls without a run id always read the active version."""
+
+    def __init__(self) -> None:
+        self.scope: tuple[str, uuid.UUID] | None = None
+        self.prompts: dict[str, PromptTemplate] = {}
+
+
+_run_prompts = _RunPrompts()
+
+
+def _active_prompt(prompt_key: str, run_id: uuid.UUID | None) -> PromptTemplate:
+    """The active version of ``prompt_key``: read once per run (no run: every call)."""
+    if run_id is None:
+        return prompt_active_get(prompt_key)
+    scope = (connection.schema_name, run_id)
+    cache = _run_prompts
+    if cache.scope != scope:
+        cache.scope = scope
+        cache.prompts = {}
+    prompt = cache.prompts.get(prompt_key)
+    if prompt is None:
+        prompt = prompt_active_get(prompt_key)
+        cache.prompts[prompt_key] = prompt
+    return prompt
+
+
 _system_messages: dict[str, str] = {}
 
 
@@ -213,7 +243,7 @@ def generate(
         )
     policy = policy or GenerationPolicy()
     run_uuid = uuid.UUID(str(run_id)) if run_id is not None else None
-    prompt = prompt_active_get(prompt_key)
+    prompt = _active_prompt(prompt_key, run_uuid)
     specs = input_specs(prompt.inputs)
     missing = [spec.name for spec in specs if spec.required and context.get(spec.name) is None]
     if missing:

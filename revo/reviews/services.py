@@ -85,13 +85,46 @@ def review_submit(
 ) -> ReviewItem:
     """Put a freshly created artifact (status pending_review) in the queue: keeps the AI
     original of its editable fields, writes its first audit row and its queue row."""
+    return review_submit_within(artifact=artifact, by=by, run_id=run_id)
+
+
+def review_submit_within(
+    *,
+    artifact: ReviewableArtifact,
+    by: User | None = None,
+    run_id: uuid.UUID | str | None = None,
+) -> ReviewItem:
+    """``review_submit`` for a service that already holds the write transaction the
+    artifact was created in (call it inside that ``transaction.atomic()``): no savepoint of
+    its own, a failure rolls back the caller's transaction."""
     if registry.artifact_type_for_model(type(artifact)) is None:
         raise ValueError(f"{type(artifact).__name__} is not a registered artifact type")
     if not artifact.ai_original:
-        artifact.ai_original = _jsonable(artifact.review_editable_values())
+        artifact.ai_original = review_original_values(artifact=artifact)
         artifact.save(update_fields=["ai_original", "updated_at"])
     record_creation(instance=artifact, field="review_status", by=by, run_id=run_id)
-    return review_item_sync(artifact=artifact)
+    # One upsert (INSERT .. ON CONFLICT DO UPDATE) instead of a locked read and an insert.
+    fields = _item_fields(artifact)
+    (item,) = ReviewItem.objects.bulk_create(
+        [
+            ReviewItem(
+                content_type=ContentType.objects.get_for_model(type(artifact)),
+                object_id=artifact.pk,
+                created_at=artifact.created_at,
+                **fields,
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["content_type", "object_id"],
+        update_fields=list(fields),
+    )
+    return item
+
+
+def review_original_values(*, artifact: ReviewableArtifact) -> dict[str, Any]:
+    """The AI original of an artifact's editable fields, as ``review_submit`` keeps it; a
+    service may set ``ai_original`` to it before the artifact's INSERT (saves an UPDATE)."""
+    return _jsonable(artifact.review_editable_values())
 
 
 def review_can_decide(*, user: User, artifact: ReviewableArtifact) -> tuple[bool, str]:

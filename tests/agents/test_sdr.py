@@ -110,6 +110,37 @@ def test_a_second_run_skips_leads_done_before(agent_world, fake_model):
     assert len(fake_model.kinds) == calls
 
 
+@pytest.mark.parametrize(
+    "transition", ["engage", "disqualify"], ids=["still-writable", "no-outreach-any-more"]
+)
+def test_a_lead_that_moves_on_during_the_first_touch_call_gets_no_draft(
+    agent_world, fake_model, monkeypatch, transition
+):
+    # given a new lead that someone moves on while the model writes its first touch
+    from revo.agents.agents import sdr
+
+    lead = LeadFactory(notes=SOFTWARE_NOTES)
+    real_generate = sdr.generate
+
+    def generate_while_the_lead_moves(prompt_key, context, **kwargs):  # noqa: ANN001, ANN202
+        result = real_generate(prompt_key, context, **kwargs)
+        if prompt_key == "sdr.outreach_first_touch":
+            lead_transition(lead=lead, transition=transition, reason="moved meanwhile")
+        return result
+
+    monkeypatch.setattr(sdr, "generate", generate_while_the_lead_moves)
+
+    # when the SDR agent runs
+    run = run_agent("sdr", phase="new_leads")
+
+    # then the item is skipped and nothing of the draft is left
+    assert (run.status, run.processed, run.skipped) == ("succeeded", 0, 1)
+    assert items(run, "skipped")[0].detail == "first touch drafted meanwhile"
+    assert not OutreachMessage.objects.filter(lead=lead).exists()
+    assert not ReviewItem.objects.filter(entity_type="outreach").exists()
+    assert Lead.objects.get(pk=lead.pk).scored_at is not None
+
+
 def test_one_lead_with_unusable_model_output_fails_alone(agent_world, fake_model):
     fake_model.fail_when("first_touch", "Broken Corp")
     broken = LeadFactory(company="Broken Corp", notes=SOFTWARE_NOTES)

@@ -3,12 +3,14 @@ tenants without touching their edits."""
 
 from __future__ import annotations
 
+import uuid
 from io import StringIO
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from revo.llm.definitions import shipped_definition, shipped_definitions
 from revo.llm.generate import generate
@@ -238,3 +240,29 @@ def test_generate_uses_the_active_version_only(tenant):
 
     assert result.prompt_version == second.version
     assert result.prompt_sha256 == second.sha256
+
+
+def test_a_run_reads_its_prompt_version_once_and_the_next_run_sees_an_activation(tenant):
+    # given the shipped outreach prompt and an edit of it, the original active again
+    original = PromptTemplate.objects.get(key="sdr.outreach_first_touch", is_active=True)
+    edited = prompt_version_revise(base=original, changes={"system_text": "Be brief."}, note="")
+    prompt_activate(prompt=original)
+    context = shipped_definition("sdr.outreach_first_touch").example_context
+    answer = {"subject": "Hi Jana", "body": "Hi Jana, a short call?"}
+    backend = ScriptedBackend([answer] * 4)
+    run, next_run = uuid.uuid4(), uuid.uuid4()
+
+    # when a run calls twice with the edit activated in between, then a new run calls
+    first = generate(original.key, context, backend=backend, run_id=run)
+    prompt_activate(prompt=edited)
+    with CaptureQueriesContext(connection) as queries:
+        again = generate(original.key, context, backend=backend, run_id=run)
+    later = generate(original.key, context, backend=backend, run_id=next_run)
+    unscoped = generate(original.key, context, backend=backend)
+
+    # then the run keeps the version it started with, without reading it again,
+    # and the next run (and a call outside any run) uses the activated one
+    assert (first.prompt_version, again.prompt_version) == (original.version, original.version)
+    assert not [q for q in queries.captured_queries if "llm_prompttemplate" in q["sql"]]
+    assert later.prompt_version == edited.version
+    assert unscoped.prompt_version == edited.version

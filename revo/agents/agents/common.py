@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from revo.agents.models import AgentSettings
 from revo.core.exceptions import InvalidInput
 from revo.llm.approval import auto_approval_decide
 from revo.llm.generate import LLMResult
+from revo.llm.models import AutoApprovalRule
 from revo.reviews.models import ReviewableArtifact
 from revo.reviews.services import review_auto_approve
 
@@ -139,6 +141,34 @@ def llm_fields(result: LLMResult) -> dict[str, Any]:
     }
 
 
+class _RunRules(threading.local):
+    """Whether an enabled auto-approval rule exists per action type, read once per run (per
+    thread, scoped to the tenant schema and run id): a rule enabled meanwhile counts from
+    the next run on. Without a run id every call reads it."""
+
+    def __init__(self) -> None:
+        self.scope: tuple[str, str] | None = None
+        self.enabled: dict[str, bool] = {}
+
+
+_run_rules = _RunRules()
+
+
+def _rule_enabled(action_type: str, run_id: Any) -> bool:
+    def read() -> bool:
+        return AutoApprovalRule.objects.filter(action_type=action_type, enabled=True).exists()
+
+    if run_id is None:
+        return read()
+    scope = (connection.schema_name, str(run_id))
+    if _run_rules.scope != scope:
+        _run_rules.scope = scope
+        _run_rules.enabled = {}
+    if action_type not in _run_rules.enabled:
+        _run_rules.enabled[action_type] = read()
+    return _run_rules.enabled[action_type]
+
+
 def auto_approve_if_allowed(
     *,
     artifact: ReviewableArtifact,
@@ -154,6 +184,8 @@ def auto_approve_if_allowed(
     inside the caller's write transaction."""
     if flags or not result.validators_passed:
         return False
+    if not action_type.startswith("contract") and not _rule_enabled(action_type, run_id):
+        return False  # the gate's answer without a rule: review
     decision = auto_approval_decide(
         action_type=action_type,
         confidence=result.confidence,

@@ -26,12 +26,12 @@ from revo.agents.agents.common import (
 )
 from revo.agents.models import AgentSettings
 from revo.agents.scoring import combined_score, lead_facts, rubric_score
-from revo.core.exceptions import InvalidInput
+from revo.core.exceptions import Conflict, InvalidInput, NotFound
 from revo.leads.lock_objects import lead_lock, reply_lock
 from revo.leads.models import Lead, LeadStatus, OutreachMessage, Reply, ReplyClassification
 from revo.leads.services import (
     lead_apply_reply_classification,
-    lead_score_set,
+    lead_score_set_if_unscored,
     lead_update,
     outreach_draft_create,
     reply_classify,
@@ -82,6 +82,10 @@ def _offering(settings: AgentSettings) -> dict[str, str]:
     }
 
 
+class _MovedOn(Exception):
+    """The lead left ``new`` before its first touch was written: roll the draft back."""
+
+
 @dataclass(frozen=True)
 class _FollowUp:
     lead: Lead
@@ -93,6 +97,15 @@ class _FollowUp:
 class SDRAgent(base.BaseAgent):
     name = "sdr"
     item_type = "sdr_item"
+
+    def __init__(self) -> None:
+        self._run_settings: tuple[base.AgentContext, AgentSettings] | None = None
+
+    def _settings(self, context: base.AgentContext) -> AgentSettings:
+        """The tenant's agent settings, read once per run (an agent object serves one run)."""
+        if self._run_settings is None or self._run_settings[0] is not context:
+            self._run_settings = (context, agent_settings())
+        return self._run_settings[1]
 
     # -- selection ------------------------------------------------------------------------
 
@@ -106,7 +119,7 @@ class SDRAgent(base.BaseAgent):
         if phase in (None, "", "all", PHASE_NEW):
             items += [f"lead:{pk}" for pk in self._new_leads()]
         if phase in (None, "", "all", PHASE_FOLLOW_UPS):
-            items += [f"followup:{pk}" for pk in self._follow_ups(context.now)]
+            items += [f"followup:{pk}" for pk in self._follow_ups(context)]
         return items
 
     def _replies(self) -> list[int]:
@@ -125,8 +138,9 @@ class SDRAgent(base.BaseAgent):
             .values_list("pk", flat=True)
         )
 
-    def _follow_ups(self, now: datetime) -> list[int]:
-        settings = agent_settings()
+    def _follow_ups(self, context: base.AgentContext) -> list[int]:
+        now = context.now
+        settings = self._settings(context)
         cutoff = now - timedelta(days=settings.follow_up_after_days)
         open_draft = OutreachMessage.objects.filter(
             lead=OuterRef("pk"), review_status__in=OPEN_DRAFT
@@ -163,13 +177,19 @@ class SDRAgent(base.BaseAgent):
     # new leads: score, then a first-touch draft
 
     def _new_lead(self, pk: int, context: base.AgentContext) -> base.ItemResult:
-        settings = agent_settings()
-        with transaction.atomic():
-            lead = lead_lock(pk)
-            if lead.status != LeadStatus.NEW:
-                return base.ItemResult.skipped(f"lead is {lead.status}")
-            needs_score = lead.scored_at is None
-            needs_draft = not _live_drafts(lead).filter(sequence_step=1).exists()
+        settings = self._settings(context)
+        # One plain read: both writes below check again under the lead's lock.
+        lead = (
+            Lead.objects.filter(pk=pk)
+            .annotate(has_first_touch=Exists(_live_drafts(OuterRef("pk")).filter(sequence_step=1)))
+            .first()
+        )
+        if lead is None:
+            raise NotFound(f"lead {pk} does not exist")
+        if lead.status != LeadStatus.NEW:
+            return base.ItemResult.skipped(f"lead is {lead.status}")
+        needs_score = lead.scored_at is None
+        needs_draft = not lead.has_first_touch
         if not needs_score and not needs_draft:
             return base.ItemResult.skipped("already scored and drafted")
         facts = lead_facts(lead.notes)
@@ -210,13 +230,10 @@ class SDRAgent(base.BaseAgent):
             extra.append("model fit: the answer was invalid, the rubric alone decides")
         score, reasons = combined_score(rubric, model_score, settings)
         extra += [f"note: {flag}" for flag in injection_flags(notes=lead.notes)]
-        with transaction.atomic():
-            locked = lead_lock(lead.pk)
-            if locked.scored_at is not None or locked.status != LeadStatus.NEW:
-                return
-            lead_score_set(
-                lead=locked, score=score, reasons=[*reasons, *extra], run_id=context.run_id
-            )
+        # Written only if the lead is still new and unscored (checked under its lock).
+        lead_score_set_if_unscored(
+            lead=lead, score=score, reasons=[*reasons, *extra], run_id=context.run_id
+        )
 
     def _first_touch(
         self,
@@ -239,38 +256,43 @@ class SDRAgent(base.BaseAgent):
         )
         data = answer_data(result, required=("subject", "body"))
         flags = [*finding_flags(result), *injection_flags(notes=lead.notes)]
-        with transaction.atomic():
-            locked = lead_lock(lead.pk)
-            if (
-                locked.status != LeadStatus.NEW
-                or _live_drafts(locked).filter(sequence_step=1).exists()
-            ):
-                return base.ItemResult.skipped("first touch drafted meanwhile")
-            message = outreach_draft_create(
-                lead=locked,
-                subject=data["subject"][:200],
-                body=data["body"],
-                sequence_step=1,
-                run_id=context.run_id,
-                agent=self.name,
-                flagged_reasons=flags,
-                **llm_fields(result),
-            )
-            approved = auto_approve_if_allowed(
-                artifact=message,
-                action_type="outreach.first_touch",
-                result=result,
-                flags=flags,
-                run_id=context.run_id,
-            )
+        try:
+            with transaction.atomic():
+                try:
+                    # The service locks the lead and refuses a live first touch drafted
+                    # meanwhile or a lead nobody may write to any more.
+                    message = outreach_draft_create(
+                        lead=lead,
+                        subject=data["subject"][:200],
+                        body=data["body"],
+                        sequence_step=1,
+                        run_id=context.run_id,
+                        agent=self.name,
+                        flagged_reasons=flags,
+                        **llm_fields(result),
+                    )
+                except Conflict:
+                    return base.ItemResult.skipped("first touch drafted meanwhile")
+                if message.lead.status != LeadStatus.NEW:  # the row locked by the service
+                    raise _MovedOn
+                approved = auto_approve_if_allowed(
+                    artifact=message,
+                    action_type="outreach.first_touch",
+                    result=result,
+                    flags=flags,
+                    run_id=context.run_id,
+                )
+        except _MovedOn:
+            return base.ItemResult.skipped("first touch drafted meanwhile")
         return base.ItemResult.processed(
             "scored and drafted", artifacts=1, auto_approved=int(approved)
         )
 
     # contacted leads without an answer: the next follow-up
 
-    def _follow_up_check(self, lead: Lead, now: datetime) -> _FollowUp | str:
-        settings = agent_settings()
+    def _follow_up_check(
+        self, lead: Lead, now: datetime, settings: AgentSettings
+    ) -> _FollowUp | str:
         if lead.status != LeadStatus.CONTACTED:
             return f"lead is {lead.status}"
         if lead.next_follow_up_at is not None and lead.next_follow_up_at > now:
@@ -291,9 +313,9 @@ class SDRAgent(base.BaseAgent):
         return _FollowUp(lead=lead, step=steps + 1, previous=previous)
 
     def _follow_up(self, pk: int, context: base.AgentContext) -> base.ItemResult:
-        settings = agent_settings()
+        settings = self._settings(context)
         with transaction.atomic():
-            due = self._follow_up_check(lead_lock(pk), context.now)
+            due = self._follow_up_check(lead_lock(pk), context.now, settings)
         if isinstance(due, str):
             return base.ItemResult.skipped(due)
         lead = due.lead
@@ -316,7 +338,7 @@ class SDRAgent(base.BaseAgent):
         data = answer_data(result, required=("subject", "body"))
         flags = finding_flags(result)
         with transaction.atomic():
-            again = self._follow_up_check(lead_lock(pk), context.now)
+            again = self._follow_up_check(lead_lock(pk), context.now, settings)
             if isinstance(again, str) or again.step != due.step:
                 return base.ItemResult.skipped("follow-up drafted meanwhile")
             message = outreach_draft_create(
