@@ -135,7 +135,7 @@ def test_a_lead_that_moves_on_during_the_first_touch_call_gets_no_draft(
 
     # then the item is skipped and nothing of the draft is left
     assert (run.status, run.processed, run.skipped) == ("succeeded", 0, 1)
-    assert items(run, "skipped")[0].detail == "first touch drafted meanwhile"
+    assert items(run, "skipped")[0].detail == f"lead is {Lead.objects.get(pk=lead.pk).status}"
     assert not OutreachMessage.objects.filter(lead=lead).exists()
     assert not ReviewItem.objects.filter(entity_type="outreach").exists()
     assert Lead.objects.get(pk=lead.pk).scored_at is not None

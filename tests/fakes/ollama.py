@@ -139,6 +139,9 @@ def closed_port_url() -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as Go's net/http (Ollama) sets it: otherwise the body, written after the
+    # headers, waits for the client's delayed ACK (~40 ms per call on a kept-alive socket).
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming

@@ -11,7 +11,6 @@ from revo.leads.services import (
     lead_create,
     lead_record_contact,
     lead_score_set,
-    lead_score_set_if_unscored,
     lead_soft_delete,
     lead_transition,
     lead_update,
@@ -135,27 +134,6 @@ def test_score_set_refuses_invalid_scores(tenant, score):
     with pytest.raises(InvalidInput):
         lead_score_set(lead=lead, score=score)
 
-    assert Lead.objects.get(pk=lead.pk).score is None
-
-
-def test_score_set_if_unscored_scores_a_new_lead_once(tenant):
-    lead = LeadFactory()
-
-    first = lead_score_set_if_unscored(lead=lead, score=70, reasons=["fit"])
-    second = lead_score_set_if_unscored(lead=lead, score=20, reasons=["late"])
-
-    lead.refresh_from_db()
-    assert first is not None
-    assert second is None
-    assert (lead.score, lead.score_reasons) == (70, ["fit"])
-    assert [r.to_state for r in history_for(lead) if r.field == "score"] == ["70"]
-
-
-def test_score_set_if_unscored_leaves_a_lead_that_moved_on(tenant):
-    lead = LeadFactory()
-    lead_transition(lead=lead, transition="disqualify", reason="no fit")
-
-    assert lead_score_set_if_unscored(lead=lead, score=70) is None
     assert Lead.objects.get(pk=lead.pk).score is None
 
 

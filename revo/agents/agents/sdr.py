@@ -26,18 +26,19 @@ from revo.agents.agents.common import (
 )
 from revo.agents.models import AgentSettings
 from revo.agents.scoring import combined_score, lead_facts, rubric_score
-from revo.core.exceptions import Conflict, InvalidInput, NotFound
+from revo.core.exceptions import InvalidInput, NotFound
 from revo.leads.lock_objects import lead_lock, reply_lock
 from revo.leads.models import Lead, LeadStatus, OutreachMessage, Reply, ReplyClassification
 from revo.leads.services import (
+    OutreachDraft,
     lead_apply_reply_classification,
-    lead_score_set_if_unscored,
+    lead_first_touch_record,
     lead_update,
     outreach_draft_create,
     reply_classify,
     reply_mark_handled,
 )
-from revo.llm.generate import generate
+from revo.llm.generate import LLMResult, generate
 from revo.mail.models import SuppressionReason
 from revo.mail.services.compliance import suppression_add
 from revo.reviews.models import ReviewStatus
@@ -80,10 +81,6 @@ def _offering(settings: AgentSettings) -> dict[str, str]:
         "pitch": settings.offering_pitch or settings.offering_name,
         "summary": settings.offering_summary or settings.offering_name,
     }
-
-
-class _MovedOn(Exception):
-    """The lead left ``new`` before its first touch was written: roll the draft back."""
 
 
 @dataclass(frozen=True)
@@ -177,8 +174,9 @@ class SDRAgent(base.BaseAgent):
     # new leads: score, then a first-touch draft
 
     def _new_lead(self, pk: int, context: base.AgentContext) -> base.ItemResult:
+        """Score and first-touch draft: both model calls first (no transaction open), then
+        one write transaction under the lead's lock that re-checks what still applies."""
         settings = self._settings(context)
-        # One plain read: both writes below check again under the lead's lock.
         lead = (
             Lead.objects.filter(pk=pk)
             .annotate(has_first_touch=Exists(_live_drafts(OuterRef("pk")).filter(sequence_step=1)))
@@ -189,16 +187,22 @@ class SDRAgent(base.BaseAgent):
         if lead.status != LeadStatus.NEW:
             return base.ItemResult.skipped(f"lead is {lead.status}")
         needs_score = lead.scored_at is None
-        needs_draft = not lead.has_first_touch
-        if not needs_score and not needs_draft:
+        if not needs_score and lead.has_first_touch:
             return base.ItemResult.skipped("already scored and drafted")
         facts = lead_facts(lead.notes)
         lead_ctx = _lead_context(lead, facts)
-        if needs_score:
-            self._score(lead, facts, lead_ctx, settings, context)
-        if not needs_draft:
-            return base.ItemResult.processed("scored")
-        return self._first_touch(lead, lead_ctx, settings, context)
+        score = self._score(lead, facts, lead_ctx, settings, context) if needs_score else None
+        if lead.has_first_touch:
+            return self._record(lead, score, None, context)
+        try:
+            draft, result = self._first_touch(lead, lead_ctx, settings, context)
+        except Exception:
+            # The draft failed (the item is recorded as failed, or the run retried): the
+            # score stands on its own, the next run drafts.
+            if score is not None:
+                self._record(lead, score, None, context)
+            raise
+        return self._record(lead, score, (draft, result), context)
 
     def _score(
         self,
@@ -207,7 +211,8 @@ class SDRAgent(base.BaseAgent):
         lead_ctx: dict[str, Any],
         settings: AgentSettings,
         context: base.AgentContext,
-    ) -> None:
+    ) -> tuple[int, list[str]]:
+        """The lead's score and its reasons: the rubric combined with the model's fit."""
         rubric = rubric_score(lead, settings, facts)
         result = generate(
             "sdr.score_lead",
@@ -230,10 +235,7 @@ class SDRAgent(base.BaseAgent):
             extra.append("model fit: the answer was invalid, the rubric alone decides")
         score, reasons = combined_score(rubric, model_score, settings)
         extra += [f"note: {flag}" for flag in injection_flags(notes=lead.notes)]
-        # Written only if the lead is still new and unscored (checked under its lock).
-        lead_score_set_if_unscored(
-            lead=lead, score=score, reasons=[*reasons, *extra], run_id=context.run_id
-        )
+        return score, [*reasons, *extra]
 
     def _first_touch(
         self,
@@ -241,7 +243,7 @@ class SDRAgent(base.BaseAgent):
         lead_ctx: dict[str, Any],
         settings: AgentSettings,
         context: base.AgentContext,
-    ) -> base.ItemResult:
+    ) -> tuple[OutreachDraft, LLMResult]:
         result = generate(
             "sdr.outreach_first_touch",
             {
@@ -255,38 +257,51 @@ class SDRAgent(base.BaseAgent):
             agent=self.name,
         )
         data = answer_data(result, required=("subject", "body"))
-        flags = [*finding_flags(result), *injection_flags(notes=lead.notes)]
-        try:
-            with transaction.atomic():
-                try:
-                    # The service locks the lead and refuses a live first touch drafted
-                    # meanwhile or a lead nobody may write to any more.
-                    message = outreach_draft_create(
-                        lead=lead,
-                        subject=data["subject"][:200],
-                        body=data["body"],
-                        sequence_step=1,
-                        run_id=context.run_id,
-                        agent=self.name,
-                        flagged_reasons=flags,
-                        **llm_fields(result),
-                    )
-                except Conflict:
-                    return base.ItemResult.skipped("first touch drafted meanwhile")
-                if message.lead.status != LeadStatus.NEW:  # the row locked by the service
-                    raise _MovedOn
-                approved = auto_approve_if_allowed(
-                    artifact=message,
-                    action_type="outreach.first_touch",
-                    result=result,
-                    flags=flags,
-                    run_id=context.run_id,
-                )
-        except _MovedOn:
-            return base.ItemResult.skipped("first touch drafted meanwhile")
-        return base.ItemResult.processed(
-            "scored and drafted", artifacts=1, auto_approved=int(approved)
+        draft = OutreachDraft(
+            subject=data["subject"][:200],
+            body=data["body"],
+            sequence_step=1,
+            agent=self.name,
+            flagged_reasons=(*finding_flags(result), *injection_flags(notes=lead.notes)),
+            **llm_fields(result),
         )
+        return draft, result
+
+    def _record(
+        self,
+        lead: Lead,
+        score: tuple[int, list[str]] | None,
+        drafted: tuple[OutreachDraft, LLMResult] | None,
+        context: base.AgentContext,
+    ) -> base.ItemResult:
+        """Write what the model calls produced in one transaction (the service takes the
+        lead's lock and keeps only what still applies); auto-approve inside it."""
+        draft, result = drafted if drafted is not None else (None, None)
+        with transaction.atomic():
+            outcome = lead_first_touch_record(
+                lead=lead,
+                score=score[0] if score else None,
+                reasons=score[1] if score else (),
+                draft=draft,
+                run_id=context.run_id,
+            )
+            approved = outcome.message is not None and auto_approve_if_allowed(
+                artifact=outcome.message,
+                action_type="outreach.first_touch",
+                result=result,
+                flags=list(outcome.message.flagged_reasons),
+                run_id=context.run_id,
+            )
+        if outcome.message is not None:
+            return base.ItemResult.processed(
+                "scored and drafted" if outcome.scored else "drafted",
+                artifacts=1,
+                auto_approved=int(approved),
+            )
+        if drafted is not None or not outcome.scored:
+            # The first touch (or all of it) no longer applies; a score is still kept.
+            return base.ItemResult.skipped(outcome.skipped or "already scored")
+        return base.ItemResult.processed("scored")
 
     # contacted leads without an answer: the next follow-up
 
