@@ -3,7 +3,9 @@ second one for isolation tests) created once per session, and clients addressed 
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -39,6 +41,17 @@ def django_db_setup(django_db_setup, django_db_blocker) -> None:
                 timezone="Europe/Berlin",
                 postal_address=f"{slug.title()} Ltd, 1 Test Street, Berlin",
             )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_media_root_removed_afterwards() -> Iterator[None]:
+    """Files the tests store (PDFs, imports) live in the session's own media root."""
+    from django.conf import settings
+
+    yield
+    media_root = Path(settings.MEDIA_ROOT)
+    if media_root.name.startswith("test-media-"):
+        shutil.rmtree(media_root, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
