@@ -53,13 +53,11 @@ from revo.deals.models import Deal, DealStage
 from revo.deals.services import deal_advance, deal_create_from_lead, deal_mark_won
 from revo.leads.models import Lead
 from revo.leads.services import (
-    lead_apply_reply_classification,
     lead_create,
     lead_record_contact,
     lead_transition,
     outreach_draft_create,
-    reply_classify,
-    reply_mark_handled,
+    reply_handle,
     reply_record,
 )
 from revo.llm.services import auto_approval_rule_save
@@ -248,9 +246,7 @@ def _scenarios(admin: User) -> list[tuple[str, str, Callable[[], object]]]:
                 body=body,
                 message_id=f"<demo-{lead.email}>",
             )
-            reply_classify(reply=reply, classification="interested")
-            lead_apply_reply_classification(lead=lead, classification="interested", by=admin)
-            reply_mark_handled(reply=reply)
+            reply_handle(reply=reply, classification="interested", by=admin)
 
         scenarios.append(("engaged leads", spec[0], build))
 

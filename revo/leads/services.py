@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -327,8 +327,13 @@ def lead_apply_reply_classification(
             f"unknown reply classification {classification!r}",
             details={"allowed": list(ReplyClassification.values)},
         )
+    return _reply_move_lead(lead_lock(lead.pk), classification, by=by, run_id=run_id, reason=reason)
+
+
+def _reply_move_lead(
+    locked: Lead, classification: str, *, by: User | None, run_id: RunId, reason: str
+) -> ReplyOutcome:
     name = REPLY_TRANSITIONS[classification]
-    locked = lead_lock(lead.pk)
     if name is None or str(locked.status) not in LEAD_TRANSITIONS[name][0]:
         return ReplyOutcome(lead=locked, transition=None)
     transition_apply(
@@ -559,3 +564,66 @@ def reply_mark_handled(*, reply: Reply) -> Reply:
         locked.handled_at = timezone.now()
         locked.save(update_fields=["handled", "handled_at", "updated_at"])
     return locked
+
+
+@dataclass(frozen=True)
+class ReplyHandled:
+    """What ``reply_handle`` did: the reply (classified and handled) and the lead's move."""
+
+    reply: Reply
+    lead: Lead
+    transition: str | None
+
+
+@transaction.atomic
+def reply_handle(
+    *,
+    reply: Reply,
+    classification: str,
+    not_now_until: date | None = None,
+    by: User | None = None,
+    run_id: RunId = None,
+    reason: str = "",
+) -> ReplyHandled | None:
+    """Handle a reply in one transaction: record its classification, move the lead as it
+    implies (``lead_apply_reply_classification``), pause the lead's follow-ups until
+    ``not_now_until`` for a "not now", and mark the reply handled. ``None`` (nothing
+    written) when the reply was handled meanwhile."""
+    if classification not in ReplyClassification.values:
+        raise InvalidInput(
+            f"unknown reply classification {classification!r}",
+            details={"allowed": list(ReplyClassification.values)},
+        )
+    if not_now_until is not None and classification != ReplyClassification.NOT_NOW:
+        raise InvalidInput("not_now_until only goes with the not_now classification")
+    locked = reply_lock(reply.pk)
+    if locked.handled:
+        return None
+    now = timezone.now()
+    locked.classification = classification
+    locked.not_now_until = not_now_until
+    locked.classified_at = now
+    locked.handled = True
+    locked.handled_at = now
+    locked.save(
+        update_fields=[
+            "classification",
+            "not_now_until",
+            "classified_at",
+            "handled",
+            "handled_at",
+            "updated_at",
+        ]
+    )
+    outcome = _reply_move_lead(
+        lead_lock(locked.lead_id),
+        classification,
+        by=by,
+        run_id=run_id,
+        reason=reason or f"reply {locked.pk} classified {classification}",
+    )
+    lead = outcome.lead
+    if not_now_until is not None:
+        lead.next_follow_up_at = datetime.combine(not_now_until, time.min, tzinfo=UTC)
+        lead.save(update_fields=["next_follow_up_at", "updated_at"])
+    return ReplyHandled(reply=locked, lead=lead, transition=outcome.transition)

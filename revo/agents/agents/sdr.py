@@ -27,16 +27,13 @@ from revo.agents.agents.common import (
 from revo.agents.models import AgentSettings
 from revo.agents.scoring import combined_score, lead_facts, rubric_score
 from revo.core.exceptions import InvalidInput, NotFound
-from revo.leads.lock_objects import lead_lock, reply_lock
+from revo.leads.lock_objects import lead_lock
 from revo.leads.models import Lead, LeadStatus, OutreachMessage, Reply, ReplyClassification
 from revo.leads.services import (
     OutreachDraft,
-    lead_apply_reply_classification,
     lead_first_touch_record,
-    lead_update,
     outreach_draft_create,
-    reply_classify,
-    reply_mark_handled,
+    reply_handle,
 )
 from revo.llm.generate import LLMResult, generate
 from revo.mail.models import SuppressionReason
@@ -380,12 +377,20 @@ class SDRAgent(base.BaseAgent):
     # replies: classify, move the lead, mark handled
 
     def _reply(self, pk: int, context: base.AgentContext) -> base.ItemResult:
-        with transaction.atomic():
-            reply = reply_lock(pk)
-            if reply.handled:
-                return base.ItemResult.skipped("reply already handled")
-            lead = reply.lead
-            previous = OutreachMessage.objects.filter(lead=lead).order_by("-sequence_step").first()
+        """Classify a reply (one plain read, the model call, then one write transaction in
+        which ``reply_handle`` re-checks the reply under its lock)."""
+        reply = Reply.objects.select_related("lead").filter(pk=pk).first()
+        if reply is None:
+            raise NotFound(f"reply {pk} does not exist")
+        if reply.handled:
+            return base.ItemResult.skipped("reply already handled")
+        lead = reply.lead
+        previous = (
+            OutreachMessage.objects.filter(lead=lead)
+            .order_by("-sequence_step")
+            .values_list("subject", flat=True)
+            .first()
+        )
         result = generate(
             "sdr.classify_reply",
             {
@@ -395,7 +400,7 @@ class SDRAgent(base.BaseAgent):
                     "company": lead.company,
                 },
                 "today": context.now.date().isoformat(),
-                "original_subject": previous.subject if previous else reply.subject,
+                "original_subject": previous or reply.subject,
                 "reply_body": f"{reply.subject}\n\n{reply.body}".strip(),
             },
             run_id=context.run_id,
@@ -405,41 +410,32 @@ class SDRAgent(base.BaseAgent):
         classification = data["classification"]
         if classification not in ReplyClassification.values:
             raise InvalidInput(f"the model classified the reply as unknown {classification!r}")
-        not_now_until = _date_or_none(data.get("not_before"), context.now.date())
-        if classification == ReplyClassification.NOT_NOW and not_now_until is None:
-            not_now_until = context.now.date() + timedelta(days=90)
-        if classification != ReplyClassification.NOT_NOW:
-            not_now_until = None
+        not_now_until = None
+        if classification == ReplyClassification.NOT_NOW:
+            not_now_until = _date_or_none(
+                data.get("not_before"), context.now.date()
+            ) or context.now.date() + timedelta(days=90)
         with transaction.atomic():
-            locked = reply_lock(pk)
-            if locked.handled:
-                return base.ItemResult.skipped("reply handled meanwhile")
-            reply_classify(reply=locked, classification=classification, not_now_until=not_now_until)
-            outcome = lead_apply_reply_classification(
-                lead=lead,
+            handled = reply_handle(
+                reply=reply,
                 classification=classification,
+                not_now_until=not_now_until,
                 run_id=context.run_id,
-                reason=f"reply {locked.pk} classified {classification}: "
+                reason=f"reply {pk} classified {classification}: "
                 f"{str(data.get('summary', ''))[:200]}",
             )
+            if handled is None:
+                return base.ItemResult.skipped("reply handled meanwhile")
             if classification in _SUPPRESS_ON:
                 # "Stop emailing me" and hard bounces are permanent: the address goes on the
                 # tenant's suppression list, which the outbox checks before every send.
                 suppression_add(
-                    email=lead.email,
+                    email=handled.lead.email,
                     reason=_SUPPRESS_ON[classification],
                     source="reply",
-                    detail=f"reply {locked.pk} classified {classification}",
+                    detail=f"reply {pk} classified {classification}",
                 )
-            if not_now_until is not None:
-                lead_update(
-                    lead=outcome.lead,
-                    next_follow_up_at=datetime.combine(
-                        not_now_until, datetime.min.time(), tzinfo=context.now.tzinfo
-                    ),
-                )
-            reply_mark_handled(reply=locked)
-        moved = f" → {outcome.lead.status}" if outcome.transition else ""
+        moved = f" → {handled.lead.status}" if handled.transition else ""
         return base.ItemResult.processed(f"reply classified {classification}{moved}")
 
 
