@@ -541,13 +541,7 @@ def reply_classify(
 ) -> Reply:
     """Record what a reply means. Only records it: moving the lead is
     ``lead_apply_reply_classification``'s job."""
-    if classification not in ReplyClassification.values:
-        raise InvalidInput(
-            f"unknown reply classification {classification!r}",
-            details={"allowed": list(ReplyClassification.values)},
-        )
-    if not_now_until is not None and classification != ReplyClassification.NOT_NOW:
-        raise InvalidInput("not_now_until only goes with the not_now classification")
+    _classification_check(classification, not_now_until)
     locked = reply_lock(reply.pk)
     locked.classification = classification
     locked.not_now_until = not_now_until
@@ -564,6 +558,16 @@ def reply_mark_handled(*, reply: Reply) -> Reply:
         locked.handled_at = timezone.now()
         locked.save(update_fields=["handled", "handled_at", "updated_at"])
     return locked
+
+
+def _classification_check(classification: str, not_now_until: date | None) -> None:
+    if classification not in ReplyClassification.values:
+        raise InvalidInput(
+            f"unknown reply classification {classification!r}",
+            details={"allowed": list(ReplyClassification.values)},
+        )
+    if not_now_until is not None and classification != ReplyClassification.NOT_NOW:
+        raise InvalidInput("not_now_until only goes with the not_now classification")
 
 
 @dataclass(frozen=True)
@@ -589,13 +593,7 @@ def reply_handle(
     implies (``lead_apply_reply_classification``), pause the lead's follow-ups until
     ``not_now_until`` for a "not now", and mark the reply handled. ``None`` (nothing
     written) when the reply was handled meanwhile."""
-    if classification not in ReplyClassification.values:
-        raise InvalidInput(
-            f"unknown reply classification {classification!r}",
-            details={"allowed": list(ReplyClassification.values)},
-        )
-    if not_now_until is not None and classification != ReplyClassification.NOT_NOW:
-        raise InvalidInput("not_now_until only goes with the not_now classification")
+    _classification_check(classification, not_now_until)
     locked = reply_lock(reply.pk)
     if locked.handled:
         return None
