@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -79,10 +79,14 @@ def agent_run_create(
     options: dict[str, Any] | None = None,
     enqueue: bool = True,
     sync: bool = False,
+    unless_active: bool = False,
 ) -> Created:
     """Create a queued agent run and enqueue it after commit (``sync``: the caller executes
     it in-process instead). The same idempotency key returns the first run instead of
-    creating another."""
+    creating another. ``unless_active`` (schedules): while a run of the same agent whose
+    work overlaps (same phase, or either covers all phases) is still queued, running or
+    waiting for its retry, that run is returned and none is created, so slow runs never
+    pile up behind each other."""
     _validate_agent(agent)
     Trigger(trigger)
     if idempotency_key:
@@ -91,6 +95,10 @@ def agent_run_create(
             return Created(existing, False)
     try:
         with transaction.atomic():
+            if unless_active:
+                active = _active_overlapping_run(agent, (options or {}).get("phase"))
+                if active is not None:
+                    return Created(active, False)
             run = AgentRun.objects.create(
                 agent=agent,
                 trigger=trigger,
@@ -105,6 +113,29 @@ def agent_run_create(
         # Another request with the same key won the race: hand back its run.
         return Created(AgentRun.objects.get(idempotency_key=idempotency_key), False)
     return Created(run, True)
+
+
+ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED)
+_ALL_PHASES = {None, "", "all"}
+
+
+def _active_overlapping_run(agent: str, phase: str | None) -> AgentRun | None:
+    """The oldest active run of ``agent`` overlapping ``phase``. Serialised per tenant and
+    agent by a transaction-scoped advisory lock, so two schedules firing at once cannot
+    both see none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            [f"revo.agent_run:{connection.schema_name}:{agent}"],
+        )
+    active = AgentRun.objects.filter(agent=agent, status__in=ACTIVE_STATUSES).order_by(
+        "queued_at", "id"
+    )
+    for run in active:
+        other = run.options.get("phase")
+        if phase in _ALL_PHASES or other in _ALL_PHASES or other == phase:
+            return run
+    return None
 
 
 def pipeline_run_create(
