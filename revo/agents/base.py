@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from revo.core import context as log_context
@@ -61,6 +62,8 @@ class AgentContext:
     # Called after each item with the result; the runner uses it for counters/heartbeats.
     on_item: Callable[[str, str, ItemResult], None] | None = None
     should_stop: Callable[[], bool] | None = None
+    # Items this attempt of the run already recorded (an earlier time slice): not again.
+    done: frozenset[str] = frozenset()
 
     @property
     def run_id(self) -> Any:
@@ -109,7 +112,11 @@ class BaseAgent(ABC):
         result = AgentResult(agent=self.name)
         started = time.perf_counter()
         with log_context.bind(agent=self.name, run_id=context.run_id):
-            for index, item_id in enumerate(self.select(context)):
+            selected = self.select(context)
+            if context.done:
+                selected = [item for item in selected if str(item) not in context.done]
+            already = len(context.done)
+            for index, item_id in enumerate(selected, start=already):
                 if context.limit is not None and index >= context.limit:
                     break
                 if context.should_stop is not None and context.should_stop():
@@ -125,9 +132,10 @@ class BaseAgent(ABC):
     def _process_one(self, item_id: Any, context: AgentContext) -> ItemResult:
         try:
             return self.process(item_id, context)
-        except RetryableLLMError:
+        except (RetryableLLMError, SoftTimeLimitExceeded):
             # The model server is unavailable: every further item would fail the same way.
-            # Stop the run; the task retries it and the done items are skipped then.
+            # Stop the run; the task retries it and the done items are skipped then. (At
+            # the task's soft time limit the run hands itself back; the item is not failed.)
             raise
         except DomainError as exc:
             logger.warning(

@@ -36,7 +36,8 @@ class RunBase(FSMModelMixin, TimestampedModel):
 
     States: queued → running → succeeded | failed; failed → queued (retry) | dead (no retry
     left or not retryable); dead → queued (re-drive); queued | failed → cancelled;
-    running → queued (a vanished worker's run, put back by the sweeper).
+    running → queued (a vanished worker's run, put back by the sweeper; or a run handing
+    itself back at the end of its time slice).
     """
 
     run_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -113,6 +114,13 @@ class RunBase(FSMModelMixin, TimestampedModel):
         """The worker stopped sending heartbeats: the run goes back to the queue."""
         self.queued_at = timezone.now()
 
+    @transition(field=status, source=RunStatus.RUNNING, target=RunStatus.QUEUED)
+    def hand_back(self) -> None:
+        """Between two items, at the end of its time slice: the run goes back to the queue
+        to go on in a fresh task. The same attempt goes on, so it is not counted again."""
+        self.queued_at = timezone.now()
+        self.attempts = max(0, self.attempts - 1)
+
     @property
     def duration_s(self) -> float | None:
         if self.started_at and self.finished_at:
@@ -187,11 +195,14 @@ class AgentRunItem(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     error = models.JSONField(default=dict, blank=True)
     artifacts = models.PositiveSmallIntegerField(default=0)
+    attempt = models.PositiveSmallIntegerField(
+        default=1, help_text="The run's attempt that processed the item."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["run", "outcome"])]
+        indexes = [models.Index(fields=["run", "outcome"]), models.Index(fields=["run", "attempt"])]
 
     def __str__(self) -> str:
         return f"{self.item_type}#{self.item_id}: {self.outcome}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -22,6 +23,7 @@ from revo.accounts.roles import Role
 from revo.agents import base
 from revo.agents.lock_objects import agent_run_for_update, pipeline_run_for_update
 from revo.agents.models import (
+    ACTIVE_STATUSES,
     AgentRun,
     AgentRunItem,
     PipelineRun,
@@ -115,7 +117,6 @@ def agent_run_create(
     return Created(run, True)
 
 
-ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.FAILED)
 _ALL_PHASES = {None, "", "all"}
 
 
@@ -213,8 +214,10 @@ class _ItemLog:
         )
         self.last_flush = time.monotonic()
         self.cancelled = False
+        self.added = 0
 
     def add(self, item_type: str, item_id: str, result: base.ItemResult) -> None:
+        self.added += 1
         self.pending.append(
             AgentRunItem(
                 run=self.run,
@@ -224,6 +227,7 @@ class _ItemLog:
                 detail=result.detail,
                 error=result.error,
                 artifacts=result.artifacts,
+                attempt=self.run.attempts,
             )
         )
         self.counters["seen"] += 1
@@ -252,6 +256,7 @@ class ExecutionOutcome:
     executed: bool
     retry_in: float | None = None
     result: base.AgentResult | None = None
+    handed_back: bool = False
 
 
 def _claim(run_id: str, worker: str) -> AgentRun | None:
@@ -292,27 +297,74 @@ def agent_run_execute(
         return ExecutionOutcome(AgentRun.objects.get(run_id=run_id), executed=False)
     agent = base.get_agent(run.agent)
     item_log = _ItemLog(run)
+    # On a worker the run works for one time slice, then hands itself back (in-process
+    # ``--sync`` runs have no time limit and go on to the end).
+    slice_ends = None if run.options.get("sync") else time.monotonic() + _slice_seconds()
 
     def on_item(item_type: str, item_id: str, result: base.ItemResult) -> None:
         item_log.add(item_type, item_id, result)
         if progress is not None:
             progress(run, item_type, item_id, result)
 
+    def slice_used() -> bool:
+        # At least one item per slice, so a run always moves on.
+        return slice_ends is not None and item_log.added > 0 and time.monotonic() >= slice_ends
+
     ctx = base.AgentContext(
         run=run,
         limit=run.options.get("limit"),
         options=run.options,
         on_item=on_item,
-        should_stop=lambda: item_log.cancelled,
+        should_stop=lambda: item_log.cancelled or slice_used(),
+        done=_done_in_this_attempt(run),
     )
     with log_context.bind(run_id=run.run_id, agent=run.agent):
         try:
             result = agent.run(ctx)
+        except SoftTimeLimitExceeded:
+            # The slice overran (one item took very long): the item in progress rolled
+            # back; the run goes on in a fresh task, that item first.
+            item_log.flush()
+            return _hand_back(run, reason="soft time limit reached mid-item")
         except Exception as exc:
             item_log.flush()
             return _after_failure(run, exc)
         item_log.flush()
+        if result.stopped and not item_log.cancelled:
+            return _hand_back(run, reason=f"time slice used after {item_log.added} item(s)")
         return _after_success(run, result)
+
+
+def _slice_seconds() -> float:
+    return float(settings.AGENT_RUN_SLICE_SECONDS)
+
+
+def _done_in_this_attempt(run: AgentRun) -> frozenset[str]:
+    """Items an earlier slice of this attempt recorded (a new attempt retries failed ones)."""
+    return frozenset(
+        AgentRunItem.objects.filter(run=run, attempt=run.attempts).values_list("item_id", flat=True)
+    )
+
+
+def _hand_back(run: AgentRun, *, reason: str) -> ExecutionOutcome:
+    """running → queued between two items, enqueued again at once (after commit)."""
+    with transaction.atomic():
+        run = agent_run_for_update(str(run.run_id)).get()
+        if run.status != RunStatus.RUNNING:  # cancelled meanwhile
+            return ExecutionOutcome(run, executed=True)
+        transition_apply(
+            instance=run,
+            transition="hand_back",
+            reason=reason,
+            update_fields=["queued_at", "attempts"],
+        )
+        _enqueue_agent_run(run)
+    logger.info(
+        "agent run handed back: %s",
+        reason,
+        extra={"event": "agent_run.handed_back"},
+    )
+    return ExecutionOutcome(run, executed=True, handed_back=True)
 
 
 def _after_success(run: AgentRun, result: base.AgentResult) -> ExecutionOutcome:

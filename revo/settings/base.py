@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from revo.settings.env import (
+    ConfigError,
     database_config,
     env_bool,
     env_float,
@@ -352,3 +353,12 @@ AGENT_RETRY_BACKOFF_MAX = env_float("AGENT_RETRY_BACKOFF_MAX", 600.0)
 AGENT_HEARTBEAT_TIMEOUT = env_int("AGENT_HEARTBEAT_TIMEOUT", 300)
 # A queued run still waiting after this long is re-enqueued (its message was lost).
 AGENT_QUEUED_STALE_AFTER = env_int("AGENT_QUEUED_STALE_AFTER", 600)
+# A run on a worker works through its items for this long, then hands itself back to the
+# queue between two items and goes on in a fresh task: no task nears the time limits, and a
+# worker's warm shutdown waits one slice at most. Must stay well below the soft time limit.
+AGENT_RUN_SLICE_SECONDS = env_int("AGENT_RUN_SLICE_SECONDS", 240)
+if not 0 < AGENT_RUN_SLICE_SECONDS <= CELERY_TASK_SOFT_TIME_LIMIT // 2:
+    raise ConfigError(
+        "AGENT_RUN_SLICE_SECONDS must be between 1 and half of CELERY_TASK_SOFT_TIME_LIMIT "
+        f"({CELERY_TASK_SOFT_TIME_LIMIT // 2}), got {AGENT_RUN_SLICE_SECONDS}"
+    )

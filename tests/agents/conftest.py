@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 
 from revo.agents import base
 from revo.llm.errors import LLMConnectionError
@@ -12,12 +13,14 @@ from tests.agents.helpers import ScriptedModel
 class ScriptedAgent(base.BaseAgent):
     """An agent over a scripted list of item ids (``options["items"]``): "boom" fails with a
     bug, "refused" with a domain error, "down" with a retryable model-server error, "done"
-    is skipped as already processed."""
+    is skipped as already processed, "overrun…" meets the task's soft time limit the first
+    time it is processed."""
 
     name = "scripted"
     item_type = "item"
     processed: list[str] = []  # noqa: RUF012 - shared on purpose, reset by the fixture
     default_items: list[str] = []  # noqa: RUF012 - items when the run's options name none
+    overran: set[str] = set()  # noqa: RUF012 - "overrun" items that hit the soft time limit
 
     def select(self, context: base.AgentContext) -> list[str]:
         return list(context.options.get("items", type(self).default_items))
@@ -33,6 +36,9 @@ class ScriptedAgent(base.BaseAgent):
             raise LLMConnectionError("connection refused", endpoint="http://127.0.0.1:1")
         if item_id == "done":
             return base.ItemResult.skipped("already processed")
+        if item_id.startswith("overrun") and item_id not in type(self).overran:
+            type(self).overran.add(item_id)  # the task's soft time limit, once
+            raise SoftTimeLimitExceeded
         type(self).processed.append(item_id)
         return base.ItemResult.processed(artifacts=1)
 
@@ -41,6 +47,7 @@ class ScriptedAgent(base.BaseAgent):
 def scripted_agent() -> Iterator[type[ScriptedAgent]]:
     ScriptedAgent.processed = []
     ScriptedAgent.default_items = []
+    ScriptedAgent.overran = set()
     base.register(ScriptedAgent)
     yield ScriptedAgent
     base.unregister(ScriptedAgent.name)

@@ -1,7 +1,8 @@
 """Faults around SDR runs executed by a real Celery worker subprocess (``tests/workers.py``)
 over the fake Ollama server: a model server that fails then recovers, retries exhausted and
-a re-drive, a worker killed mid-run, Redis restarted mid-run, a run enqueued twice, and a
-task sent without a tenant. Every lead must end up scored once and drafted once."""
+a re-drive, a long run going on in time slices, a worker killed mid-run, Redis restarted
+mid-run, a run enqueued twice, and a task sent without a tenant. Every lead must end up
+scored once and drafted once."""
 
 # ruff: noqa: F811 - the worker fixtures are imported into this module by name
 from __future__ import annotations
@@ -159,6 +160,30 @@ def test_a_worker_killed_mid_run_is_replaced_and_every_lead_is_processed_once(
     assert done.error_payload == {} or done.error_payload.get("type") == "WorkerLost"
     assert each_lead_once_problems(leads) == []
     assert OutreachMessage.objects.count() == len(leads)
+
+
+@pytest.mark.slow
+def test_a_long_run_goes_on_in_time_slices_on_the_worker_and_touches_each_lead_once(
+    committed_tenant, celery_worker, model_server
+):
+    # given 40 new leads, a model that takes a while and one-second time slices
+    reference_data()
+    leads = _leads(40)
+    model_server.chat_content.delay = 0.02
+    celery_worker(
+        queues=[SDR_QUEUE],
+        env=agent_worker_env(model_server.url, AGENT_RUN_SLICE_SECONDS="1"),
+    )
+
+    # when one run works through them
+    run = _sdr_run()
+    done = wait_for_run(run, "succeeded", "dead", timeout=90)
+
+    # then it handed itself back between slices, as one attempt, and did each lead once
+    assert (done.status, done.attempts, done.processed, done.failed) == ("succeeded", 1, 40, 0)
+    assert run_transitions(done, "hand_back") >= 2
+    assert each_lead_once_problems(leads) == []
+    assert AgentRunItem.objects.filter(run=done).count() == 40
 
 
 @pytest.mark.slow
