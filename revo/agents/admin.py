@@ -11,7 +11,7 @@ from revo.core.exceptions import DomainError
 
 class AgentRunItemInline(admin.TabularInline):
     model = AgentRunItem
-    fields = ("item_type", "item_id", "outcome", "detail", "artifacts", "created_at")
+    fields = ("item_type", "item_id", "outcome", "detail", "artifacts", "attempt", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False

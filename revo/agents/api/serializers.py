@@ -133,7 +133,7 @@ class RunListOutputSerializer(serializers.Serializer):
 class FailedItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = AgentRunItem
-        fields = ("item_type", "item_id", "detail", "error", "created_at")
+        fields = ("item_type", "item_id", "detail", "error", "attempt", "created_at")
         read_only_fields = fields
 
 
