@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
+from revo.agents.parallel import process_concurrently
 from revo.core import context as log_context
 from revo.core.exceptions import DomainError
 from revo.llm.errors import RetryableLLMError
@@ -64,6 +65,8 @@ class AgentContext:
     should_stop: Callable[[], bool] | None = None
     # Items this attempt of the run already recorded (an earlier time slice): not again.
     done: frozenset[str] = frozenset()
+    # Items processed at once by threads of this process (1: one after the other).
+    concurrency: int = 1
 
     @property
     def run_id(self) -> Any:
@@ -115,17 +118,32 @@ class BaseAgent(ABC):
             selected = self.select(context)
             if context.done:
                 selected = [item for item in selected if str(item) not in context.done]
-            already = len(context.done)
-            for index, item_id in enumerate(selected, start=already):
-                if context.limit is not None and index >= context.limit:
-                    break
-                if context.should_stop is not None and context.should_stop():
-                    result.stopped = True
-                    break
-                item_result = self._process_one(item_id, context)
+            if context.limit is not None:
+                selected = list(selected)[: max(0, context.limit - len(context.done))]
+
+            def record(item_id: Any, item_result: ItemResult) -> None:
                 result.add(item_result)
                 if context.on_item is not None:
                     context.on_item(self.item_type, str(item_id), item_result)
+
+            def may_start() -> bool:
+                return context.should_stop is None or not context.should_stop()
+
+            if context.concurrency > 1:
+                result.stopped = process_concurrently(
+                    selected,
+                    workers=context.concurrency,
+                    name=f"agent-{self.name}",
+                    process=lambda item_id: self._process_one(item_id, context),
+                    record=record,
+                    may_start=may_start,
+                )
+            else:
+                for item_id in selected:
+                    if not may_start():
+                        result.stopped = True
+                        break
+                    record(item_id, self._process_one(item_id, context))
         result.duration_s = time.perf_counter() - started
         return result
 

@@ -317,6 +317,7 @@ def agent_run_execute(
         on_item=on_item,
         should_stop=lambda: item_log.cancelled or slice_used(),
         done=_done_in_this_attempt(run),
+        concurrency=settings.AGENT_ITEM_CONCURRENCY,
     )
     with log_context.bind(run_id=run.run_id, agent=run.agent):
         try:

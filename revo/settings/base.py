@@ -357,6 +357,12 @@ AGENT_QUEUED_STALE_AFTER = env_int("AGENT_QUEUED_STALE_AFTER", 600)
 # queue between two items and goes on in a fresh task: no task nears the time limits, and a
 # worker's warm shutdown waits one slice at most. Must stay well below the soft time limit.
 AGENT_RUN_SLICE_SECONDS = env_int("AGENT_RUN_SLICE_SECONDS", 240)
+# Items of one run processed at once by threads of the worker process (one database
+# connection each). Worth raising to what the model server answers in parallel (Ollama's
+# OLLAMA_NUM_PARALLEL) together with LLM_MAX_CONCURRENCY, which caps calls per process.
+AGENT_ITEM_CONCURRENCY = env_int("AGENT_ITEM_CONCURRENCY", 1)
+if not 1 <= AGENT_ITEM_CONCURRENCY <= 32:
+    raise ConfigError(f"AGENT_ITEM_CONCURRENCY must be from 1 to 32, got {AGENT_ITEM_CONCURRENCY}")
 if not 0 < AGENT_RUN_SLICE_SECONDS <= CELERY_TASK_SOFT_TIME_LIMIT // 2:
     raise ConfigError(
         "AGENT_RUN_SLICE_SECONDS must be between 1 and half of CELERY_TASK_SOFT_TIME_LIMIT "
