@@ -222,4 +222,4 @@ class FinanceAgent(base.BaseAgent):
                 notice=notice, result=result, run_id=context.run_id
             )
         detail = f"level {level.level} notice" + (f" for review: {why_not}" if why_not else "")
-        return base.ItemResult.processed(detail, artifacts=1, auto_approved=int(approved))
+        return base.ItemResult.processed(detail[:300], artifacts=1, auto_approved=int(approved))

@@ -91,7 +91,7 @@ def dunning_notice_create(
         extra={
             "event": "dunning.notice_created",
             "invoice": locked.pk,
-            "level": level.level,
+            "dunning_level": level.level,
             "notice": notice.pk,
             "flagged": len(flags),
         },

@@ -36,7 +36,7 @@ def cancelled_emails_back(apps, schema_editor):
     EmailStatusChange.objects.filter(
         message__in=held, to_status="cancelled", reason__startswith=VETO_PREFIX
     ).update(to_status="suppressed")
-    held.update(status="suppressed")
+    held.update(status="suppressed", cancel_reason="")
 
 
 class Migration(migrations.Migration):
