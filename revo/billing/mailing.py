@@ -100,7 +100,7 @@ def dunning_email_enqueue(*, notice: DunningNotice, by: object = None) -> EmailM
 
 
 def dunning_on_approved(artifact: DunningNotice, decision: ReviewDecision) -> None:
-    """Review gate callback (a person or the level's auto-approval policy)."""
+    """Review gate callback (a person, or the finance agent's auto-approval gate)."""
     dunning_email_enqueue(notice=artifact, by=decision.by_user)
 
 

@@ -361,7 +361,10 @@ class DunningPolicy(TimestampedModel):
 
 class DunningLevel(TimestampedModel):
     """One rung of the ladder: sent ``days_offset`` days after the due date (negative:
-    before it), at least ``min_days_since_previous`` days after the previous notice."""
+    before it), at least ``min_days_since_previous`` days after the previous notice.
+
+    A level in the ``final`` tone announces collection or legal steps: it is never
+    auto-approved (in code and in the database)."""
 
     policy = models.ForeignKey(DunningPolicy, on_delete=models.CASCADE, related_name="levels")
     level = models.PositiveSmallIntegerField()
@@ -369,7 +372,11 @@ class DunningLevel(TimestampedModel):
     days_offset = models.SmallIntegerField(help_text="Days after the due date; negative before.")
     tone = models.CharField(max_length=16, choices=DunningTone.choices)
     fee = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
-    auto_approvable = models.BooleanField(default=False)
+    auto_approvable = models.BooleanField(
+        default=False,
+        help_text="Notices of this level may skip review when the tenant's enabled "
+        "auto-approval rule dunning.level_<n> agrees too; never for the final tone.",
+    )
     auto_approve_max_amount = models.DecimalField(
         max_digits=14,
         decimal_places=2,
@@ -393,10 +400,20 @@ class DunningLevel(TimestampedModel):
                 | Q(auto_approve_max_amount__gte=0),
                 name="billing_level_auto_max_non_neg",
             ),
+            models.CheckConstraint(
+                condition=~Q(tone=DunningTone.FINAL) | Q(auto_approvable=False),
+                name="billing_level_final_never_auto",
+                violation_error_message="a final-tone level can never be auto-approved",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.level}. {self.name} ({self.days_offset:+d} days)"
+
+    @property
+    def is_final(self) -> bool:
+        """The rung that threatens collection or legal steps."""
+        return self.tone == DunningTone.FINAL
 
 
 # Notices nobody has decided yet: while one exists, no further level is drafted.

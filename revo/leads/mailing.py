@@ -98,9 +98,12 @@ def outreach_on_sent(artifact: OutreachMessage, message: EmailMessage) -> None:
 
 
 def outreach_on_failed(artifact: OutreachMessage, message: EmailMessage) -> None:
-    """Suppressed or failed for good: the draft stays approved, with the reason kept."""
+    """Suppressed, held back or failed for good: the draft stays approved, with the reason
+    kept."""
     reason = message.error or f"email {message.status}"
-    if message.status == EmailStatus.SUPPRESSED:
+    if message.status == EmailStatus.CANCELLED:
+        reason = message.cancel_reason or reason
+    elif message.status == EmailStatus.SUPPRESSED:
         last = message.history.order_by("-pk").first()
         reason = last.reason if last is not None else "recipient suppressed"
     _not_sent_record(artifact, reason)

@@ -126,6 +126,7 @@ class EmailMessageAdmin(admin.ModelAdmin):
                     "sent_at",
                     "provider_message_id",
                     "error",
+                    "cancel_reason",
                     "outcome_unknown",
                     "sandbox_path",
                     "callback_error",

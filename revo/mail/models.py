@@ -11,6 +11,12 @@ Status machine (transitions are pure; ``revo.mail.services`` calls them, saves a
       │                  ├──fail──► failed ──retry (a person)──► queued
       ├──suppress────────┴──suppress──► suppressed
       └──cancel──► cancelled
+
+``suppressed`` means the recipient is on the tenant's suppression list (unsubscribed,
+bounced, complained, manual). ``cancelled`` means the email was withdrawn on purpose
+before it left: by a person, by its artifact's service (a paid invoice withdraws its
+reminders), or held back at send time by its artifact's veto (the lead unsubscribed, the
+invoice was paid, the contract voided since the approval); ``cancel_reason`` says which.
 """
 
 from __future__ import annotations
@@ -86,6 +92,11 @@ class EmailMessage(FSMModelMixin, TimestampedModel):
     sandboxed = models.BooleanField(default=False)
     sandbox_path = models.CharField(max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why a cancelled message was withdrawn (a person, or its artifact's veto).",
+    )
     callback_error = models.TextField(blank=True)
 
     class Meta:
@@ -104,6 +115,11 @@ class EmailMessage(FSMModelMixin, TimestampedModel):
             models.CheckConstraint(
                 condition=~Q(status="sent") | Q(sent_at__isnull=False),
                 name="mail_sent_has_sent_at",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="cancelled") & ~Q(cancel_reason=""))
+                | (~Q(status="cancelled") & Q(cancel_reason="")),
+                name="mail_cancelled_has_reason",
             ),
         ]
         indexes = [
@@ -150,6 +166,7 @@ class EmailMessage(FSMModelMixin, TimestampedModel):
 
     @transition(field=status, source=EmailStatus.QUEUED, target=EmailStatus.CANCELLED)
     def cancel(self) -> None:
+        """Withdrawn before it left; the service sets ``cancel_reason`` first."""
         self.dispatch_id = None
 
     @transition(field=status, source=EmailStatus.FAILED, target=EmailStatus.QUEUED)

@@ -64,10 +64,11 @@ def register_artifact_sender(
 ) -> ArtifactSender:
     """Register (or replace) the callbacks for one artifact model (``"app_label.model"``).
     ``on_sent(artifact, message)`` after delivery; ``on_failed(artifact, message)`` when the
-    message ends failed or suppressed; ``on_event(artifact, mail_event)`` on a bounce or
-    complaint linked to that artifact's message; ``veto(artifact, message)`` just before each
-    send attempt returns why the email must not go out any more ("" lets it go): the message
-    is then suppressed with that reason and ``on_failed`` runs."""
+    message ends failed, suppressed (recipient on the suppression list) or held back by the
+    veto; ``on_event(artifact, mail_event)`` on a bounce or complaint linked to that
+    artifact's message; ``veto(artifact, message)`` just before each send attempt returns why
+    the email must not go out any more ("" lets it go): the message is then ``cancelled``
+    with that reason in ``cancel_reason`` and ``on_failed`` runs."""
     sender = ArtifactSender(
         model_label=_normalise(model_label),
         on_sent=on_sent,

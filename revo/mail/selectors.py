@@ -40,6 +40,11 @@ def suppression_exists(email: str) -> bool:
     return Suppression.objects.filter(email__iexact=email.strip()).exists()
 
 
+def email_messages_list() -> models.QuerySet[EmailMessage]:
+    """The outbox for the API: messages with their artifact's type in one query."""
+    return EmailMessage.objects.select_related("artifact_content_type")
+
+
 def email_message_for_artifact(*, artifact: models.Model, kind: str) -> EmailMessage | None:
     content_type = ContentType.objects.get_for_model(artifact)
     return EmailMessage.objects.filter(

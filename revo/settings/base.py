@@ -201,6 +201,8 @@ SPECTACULAR_SETTINGS = {
         "QualificationLevelEnum": "revo.deals.models.QualificationLevel",
         "RunKindEnum": [("agent", "agent"), ("pipeline", "pipeline")],
         "MailEventKindEnum": "revo.mail.models.MailEventKind",
+        "EmailStatusEnum": "revo.mail.models.EmailStatus",
+        "EmailKindEnum": "revo.mail.models.EmailKind",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],

@@ -8,7 +8,7 @@ from revo.billing.dates import tenant_today
 from revo.billing.models import DunningNotice, Invoice
 from revo.billing.services import payment_record
 from revo.reviews.models import ReviewItem
-from tests.agents.helpers import items, run_agent
+from tests.agents.helpers import items, rule, run_agent
 from tests.billing.factories import invoice_issued, signed_contract
 
 SMALL = (("Onboarding workshop", "1", "950.00", "0"),)
@@ -53,8 +53,9 @@ def test_an_overdue_invoice_gets_a_dunning_notice_for_review(agent_world, fake_m
     assert fake_model.kinds == ["dunning"]
 
 
-def test_a_small_reminder_auto_approves_where_the_level_allows(agent_world, fake_model):
+def test_a_small_reminder_auto_approves_where_the_level_and_the_rule_allow(agent_world, fake_model):
     invoice = invoice_issued(lines=SMALL)
+    rule("dunning.level_1")
 
     run = run_agent("finance", today=_days_after_due(invoice, -2))
 

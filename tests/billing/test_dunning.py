@@ -10,6 +10,7 @@ from django.utils import timezone
 from revo.audit.selectors import history_for
 from revo.audit.services import transition_apply
 from revo.billing.dates import tenant_today
+from revo.billing.dunning_checks import dunning_level_auto_approval_refusal
 from revo.billing.models import (
     BillingSettings,
     DunningLevel,
@@ -184,16 +185,86 @@ def test_notice_creation_queues_it_for_review(tenant, finance):
     assert (row.transition, row.to_state, row.by_user) == ("create", "pending_review", finance)
 
 
-def test_small_balance_reminders_are_auto_approved_by_policy(tenant):
+def test_the_notice_service_never_approves_on_its_own(tenant):
+    # given a small balance that level 1's own flag would allow to skip review
     small = invoice_issued(lines=SMALL)
-    large = invoice_issued()
 
-    auto = dunning_notice(small, level=1)
-    manual = dunning_notice(large, level=1)
+    # when a notice is drafted outside the finance agent's gate
+    notice = dunning_notice(small, level=1)
 
-    assert (auto.review_status, auto.auto_approved) == (ReviewStatus.APPROVED, True)
-    assert ReviewDecision.objects.filter(item__object_id=auto.pk, decision="auto_approve").exists()
-    assert (manual.review_status, manual.auto_approved) == (ReviewStatus.PENDING_REVIEW, False)
+    # then it waits for a person: the tenant's rule was never consulted
+    assert (notice.review_status, notice.auto_approved) == (ReviewStatus.PENDING_REVIEW, False)
+    assert not ReviewDecision.objects.filter(item__object_id=notice.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        pytest.param("Invoice {number} is open.", None, id="own-number"),
+        pytest.param("Invoice INV-2019-0777 is open.", "names invoice INV-2019-0777", id="number"),
+        pytest.param("Please see invoice no. 4711.", "names invoice 4711", id="reference"),
+        pytest.param("Please pay 400.00 EUR.", None, id="balance"),
+        pytest.param("Please pay EUR 410.00 incl. fee.", None, id="balance-and-fee"),
+        pytest.param("Please pay 10.00 EUR in fees.", None, id="fee"),
+        pytest.param("Please pay 4,000.00 EUR.", "states the amount 4000.00", id="amount"),
+    ],
+)
+def test_a_notice_contradicting_its_invoice_is_flagged(tenant, finance, text, flag):
+    # given an invoice of 400.00 EUR whose level 2 notice was decided; level 3 has a fee
+    invoice = invoice_issued(lines=SMALL)
+    second = dunning_notice(invoice, level=2)
+    review_decide(
+        entity_type="dunning", entity_id=second.pk, decision="reject", by=finance, reason="x"
+    )
+    assert dunning_level(3).fee == Decimal("10.00")
+
+    # when a notice states numbers or amounts
+    notice = dunning_notice(invoice, level=3, body=text.format(number=invoice.number))
+
+    # then what disagrees with the invoice is flagged for the reviewer
+    if flag is None:
+        assert notice.flagged_reasons == []
+    else:
+        assert [reason for reason in notice.flagged_reasons if flag in reason]
+    assert ReviewItem.objects.get(entity_type="dunning", object_id=notice.pk).flagged == bool(flag)
+
+
+def test_flags_given_by_the_caller_are_kept(tenant):
+    invoice = invoice_issued()
+
+    notice = dunning_notice(invoice, level=2, flagged_reasons=["validator: tone"])
+
+    assert notice.flagged_reasons == ["validator: tone"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "refusal"),
+    [
+        pytest.param({}, "", id="allowed"),
+        pytest.param({"auto_approvable": False}, "does not allow", id="flag-off"),
+        pytest.param({"auto_approve_max_amount": Decimal("399.99")}, "exceeds", id="over-limit"),
+        pytest.param({"auto_approve_max_amount": Decimal("400.00")}, "", id="at-limit"),
+        pytest.param({"auto_approve_max_amount": None}, "", id="no-limit"),
+        pytest.param({"tone": DunningTone.FINAL}, "final notice", id="final-tone"),
+    ],
+)
+def test_the_level_policy_for_auto_approval(tenant, fields, refusal):
+    level = DunningLevel(
+        level=1, tone=DunningTone.FRIENDLY, auto_approvable=True, auto_approve_max_amount=None
+    )
+    for name, value in fields.items():
+        setattr(level, name, value)
+
+    answer = dunning_level_auto_approval_refusal(level=level, balance=Decimal("400.00"))
+
+    assert (refusal in answer) if refusal else answer == ""
+
+
+def test_database_refuses_an_auto_approvable_final_level(tenant):
+    final = DunningLevel.objects.get(tone=DunningTone.FINAL)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DunningLevel.objects.filter(pk=final.pk).update(auto_approvable=True)
 
 
 def test_a_level_is_never_issued_twice_for_an_invoice(tenant, finance):

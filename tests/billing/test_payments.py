@@ -115,7 +115,7 @@ def test_database_refuses_a_balance_that_does_not_add_up(tenant):
 
 def test_clearing_the_balance_cancels_pending_and_approved_notices(tenant, finance):
     invoice = invoice_issued()
-    approved = dunning_notice(invoice, level=1)  # 13,650 is above the auto-approval limit
+    approved = dunning_notice(invoice, level=1)
     review_decide(entity_type="dunning", entity_id=approved.pk, decision="approve", by=finance)
     pending = dunning_notice(invoice, level=2)
 

@@ -75,9 +75,41 @@ def test_admin_cancels_queued_and_retries_failed_messages_through_the_services(
     admin_client.post(url, {"action": "retry_failed", "_selected_action": [failed.pk]})
 
     assert reload(queued).status == EmailStatus.CANCELLED
+    assert reload(queued).cancel_reason == "cancelled by a person"
     retried = reload(failed)
     assert retried.status == EmailStatus.QUEUED
     assert retried.history.last().by.email == "admin@test.example"
+
+
+def test_admin_filters_cancelled_apart_from_suppressed_and_shows_the_reason(
+    mail_config, sandbox, admin_client
+):
+    # given one email held back by its artifact and one to a suppressed address
+    from revo.mail.registry import register_artifact_sender, unregister_artifact_sender
+    from revo.mail.services import suppression_add
+    from tests.factories import UserFactory
+
+    register_artifact_sender("accounts.user", veto=lambda artifact, message: "paid meanwhile")
+    try:
+        held = _message(to_email="held@example.com", artifact=UserFactory())
+        deliver(held)
+    finally:
+        unregister_artifact_sender("accounts.user")
+    suppression_add(email="blocked@example.com", reason="manual", source="test")
+    blocked = _message(to_email="blocked@example.com")
+
+    # when the outbox is filtered by status
+    cancelled = admin_client.get("/admin/mail/emailmessage/?status__exact=cancelled")
+    suppressed = admin_client.get("/admin/mail/emailmessage/?status__exact=suppressed")
+    detail = admin_client.get(f"/admin/mail/emailmessage/{held.pk}/change/")
+
+    # then each lands under its own status and the held one says why
+    assert reload(blocked).status == EmailStatus.SUPPRESSED
+    assert b"held@example.com" in cancelled.content
+    assert b"blocked@example.com" not in cancelled.content
+    assert b"blocked@example.com" in suppressed.content
+    assert b"held@example.com" not in suppressed.content
+    assert b"held back by its artifact: paid meanwhile" in detail.content
 
 
 def test_admin_adds_a_manual_suppression(mail_config, admin_client):

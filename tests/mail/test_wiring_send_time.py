@@ -1,5 +1,6 @@
 """At send time the artifact has the last word: an email whose lead, notice or contract
-changed since the approval is held back (suppressed, with the reason), never sent."""
+changed since the approval is held back (``cancelled``, with the veto's reason), never sent.
+``suppressed`` stays for recipients on the suppression list."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from revo.leads.models import Lead, OutreachMessage
 from revo.leads.services import lead_soft_delete, lead_transition
 from revo.mail.models import EmailKind, EmailStatus
 from revo.mail.registry import register_artifact_sender, unregister_artifact_sender
-from revo.mail.services import email_enqueue, mail_settings_update
+from revo.mail.services import email_enqueue, mail_settings_update, suppression_add
 from revo.reviews.models import ReviewStatus
 from revo.reviews.services import review_decide
 from tests.contracts.factories import ContractFactory
@@ -71,10 +72,14 @@ def test_an_outreach_email_is_held_back_when_the_lead_changed_after_approval(
     change(draft.lead)
     outcome = deliver(message)
 
-    # then nothing is sent; the draft stays approved and says why
-    assert outcome == "suppressed"
+    # then nothing is sent, the email is cancelled with the reason; the draft stays approved
+    # and says why
+    assert outcome == "cancelled"
     assert smtp_server.messages == []
-    assert reason in reload(message).history.order_by("pk").last().reason
+    held = reload(message)
+    assert held.status == EmailStatus.CANCELLED
+    assert held.cancel_reason == f"held back by its artifact: {reason}"
+    assert held.history.order_by("pk").last().reason == held.cancel_reason
     draft = OutreachMessage.objects.get(pk=draft.pk)
     assert draft.review_status == ReviewStatus.APPROVED
     assert any(reason in note for note in draft.flagged_reasons)
@@ -87,8 +92,9 @@ def test_a_contract_voided_after_approval_is_not_emailed(tenant, smtp_server, op
 
     contract_void(contract=Contract.objects.get(pk=contract.pk), reason="customer went away")
 
-    assert deliver(message) == "suppressed"
+    assert deliver(message) == "cancelled"
     assert smtp_server.messages == []
+    assert reload(message).cancel_reason == "held back by its artifact: the contract is void"
     assert Contract.objects.get(pk=contract.pk).status == ContractStatus.VOID
 
 
@@ -108,16 +114,39 @@ def vetoing() -> Iterator[list[str]]:
 
 
 @pytest.mark.parametrize(
-    ("answer", "outcome", "reason"),
+    ("suppressed", "answer", "status", "reason"),
     [
-        pytest.param("", "sent", "", id="no-veto"),
-        pytest.param("not any more", "suppressed", "not any more", id="veto"),
-        pytest.param("raise", "suppressed", "could not be checked", id="veto-fails"),
+        pytest.param(False, "", EmailStatus.SENT, "", id="neither-sent"),
+        pytest.param(
+            True, "", EmailStatus.SUPPRESSED, "recipient suppressed (manual)", id="suppression-list"
+        ),
+        pytest.param(
+            True,
+            "not any more",
+            EmailStatus.SUPPRESSED,
+            "recipient suppressed (manual)",
+            id="suppression-list-and-veto",
+        ),
+        pytest.param(
+            False,
+            "not any more",
+            EmailStatus.CANCELLED,
+            "held back by its artifact: not any more",
+            id="veto-cancelled",
+        ),
+        pytest.param(
+            False,
+            "raise",
+            EmailStatus.CANCELLED,
+            "held back by its artifact: the artifact could not be checked",
+            id="veto-fails-cancelled",
+        ),
     ],
 )
-def test_the_artifact_veto_is_asked_just_before_sending(
-    mail_config, sandbox, vetoing, answer, outcome, reason
+def test_at_send_time_the_suppression_list_suppresses_and_a_veto_cancels(
+    mail_config, sandbox, vetoing, suppressed, answer, status, reason
 ):
+    # given a queued email whose artifact answers the veto, maybe to a suppressed address
     vetoing.append(answer)
     message = email_enqueue(
         to_email="someone@example.com",
@@ -126,11 +155,21 @@ def test_the_artifact_veto_is_asked_just_before_sending(
         kind=EmailKind.NOTIFICATION,
         artifact=UserFactory(),
     )
+    if suppressed:
+        suppression_add(email="someone@example.com", reason="manual", source="test")
 
-    assert deliver(message) == outcome
-    if reason:
-        assert reload(message).status == EmailStatus.SUPPRESSED
-        assert reason in reload(message).history.order_by("pk").last().reason
+    # when the worker gets to it
+    outcome = deliver(message)
+
+    # then it is sent, suppressed (the list wins) or cancelled with the veto's reason
+    held = reload(message)
+    assert (outcome, held.status) == (str(status), status)
+    assert held.history.order_by("pk").last().reason.startswith(reason or "written to")
+    if status == EmailStatus.CANCELLED:
+        assert held.cancel_reason.startswith(reason)
+    else:
+        assert held.cancel_reason == ""
+    assert (held.sent_at is not None) == (status == EmailStatus.SENT)
 
 
 def test_without_a_postal_address_the_approval_stands_and_nothing_is_sent(

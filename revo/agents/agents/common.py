@@ -178,10 +178,12 @@ def auto_approve_if_allowed(
     run_id: Any,
     amount: Decimal | None = None,
     currency: str | None = None,
+    basis: str = "",
 ) -> bool:
     """Approve ``artifact`` by the tenant's rules when it has no flags, the validators
     passed and the rule for ``action_type`` agrees (confidence, amount, sampling). Runs
-    inside the caller's write transaction."""
+    inside the caller's write transaction. ``basis`` names what else allowed it (e.g. the
+    dunning level's policy) and is recorded with the rule's reason."""
     if flags or not result.validators_passed:
         return False
     if not action_type.startswith("contract") and not _rule_enabled(action_type, run_id):
@@ -195,5 +197,6 @@ def auto_approve_if_allowed(
     )
     if not decision.auto_approve:
         return False
-    review_auto_approve(artifact=artifact, run_id=run_id, reason=decision.reason)
+    reason = f"{decision.reason}; {basis}" if basis else decision.reason
+    review_auto_approve(artifact=artifact, run_id=run_id, reason=reason)
     return True

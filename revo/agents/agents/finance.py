@@ -6,6 +6,22 @@ due today); ``options["phase"]`` limits a run to ``invoices`` or ``dunning``, an
 ``options["today"]`` (ISO date) replaces the tenant's today for the dunning ladder. An
 invoice whose balance is cleared is never dunned: ``dunning_due`` skips it and the notice
 service refuses it.
+
+Auto-approval of a dunning notice takes both sides agreeing, inside the notice's write
+transaction:
+
+* the level: it is marked ``auto_approvable``, the open balance is within its
+  ``auto_approve_max_amount``, and it is not the final level (tone ``final``, the one that
+  announces collection steps: always reviewed);
+* the tenant: an enabled ``AutoApprovalRule`` with action type ``dunning.level_<n>`` (one
+  rule per level, e.g. ``dunning.level_1``) passes the shared gate
+  (``auto_approve_if_allowed``): validators passed, confidence at least the rule's minimum,
+  the amount at stake (open balance + the level's fee) within its maximum, and the
+  sampling share still sent to review.
+
+A flagged notice never auto-approves: validator findings, instructions aimed at the model
+in the customer's name or company, or an invoice number or amount in the text that is not
+the invoice's. The decision's reason names the rule and the level's policy.
 """
 
 from __future__ import annotations
@@ -16,10 +32,29 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from revo.agents import base
-from revo.agents.agents.common import agent_settings, finance_sender, llm_fields, valid_data
+from revo.agents.agents.common import (
+    agent_settings,
+    auto_approve_if_allowed,
+    finance_sender,
+    finding_flags,
+    injection_flags,
+    llm_fields,
+    valid_data,
+)
 from revo.billing.dates import tenant_today
+from revo.billing.dunning_checks import (
+    dunning_level_auto_approval_basis,
+    dunning_level_auto_approval_refusal,
+)
 from revo.billing.lock_objects import invoice_lock
-from revo.billing.models import OPEN_STATUSES, ZERO, Invoice, InvoiceStatus
+from revo.billing.models import (
+    OPEN_STATUSES,
+    ZERO,
+    DunningLevel,
+    DunningNotice,
+    Invoice,
+    InvoiceStatus,
+)
 from revo.billing.selectors import DunningCandidate, dunning_due
 from revo.billing.services import (
     dunning_notice_create,
@@ -29,8 +64,7 @@ from revo.billing.services import (
 from revo.contracts.lock_objects import contract_lock
 from revo.contracts.models import Contract, ContractStatus
 from revo.core.exceptions import InvalidInput
-from revo.llm.generate import generate
-from revo.reviews.models import ReviewStatus
+from revo.llm.generate import LLMResult, generate
 
 PHASE_INVOICES = "invoices"
 PHASE_DUNNING = "dunning"
@@ -43,6 +77,39 @@ def _today(context: base.AgentContext) -> date:
 
 def _candidate(invoice_id: int, today: date) -> DunningCandidate | None:
     return next((c for c in dunning_due(today) if c.invoice.pk == invoice_id), None)
+
+
+def dunning_action_type(level: DunningLevel) -> str:
+    """The ``AutoApprovalRule`` action type that governs notices of ``level``."""
+    return f"dunning.level_{level.level}"
+
+
+def dunning_auto_approve_if_allowed(
+    *, notice: DunningNotice, result: LLMResult, run_id: object
+) -> tuple[bool, str]:
+    """Auto-approve a fresh notice when its level and the tenant's rule both allow it (see
+    the module docstring); (approved, why not) otherwise. Runs inside the caller's
+    transaction, with the invoice locked."""
+    level = notice.level
+    refusal = dunning_level_auto_approval_refusal(level=level, balance=notice.invoice.balance)
+    if refusal:
+        return False, refusal
+    amount, currency = notice.review_amount()
+    approved = auto_approve_if_allowed(
+        artifact=notice,
+        action_type=dunning_action_type(level),
+        result=result,
+        flags=list(notice.flagged_reasons),
+        run_id=run_id,
+        amount=amount,
+        currency=currency,
+        basis=dunning_level_auto_approval_basis(level),
+    )
+    if approved:
+        return True, ""
+    if notice.flagged_reasons:
+        return False, "flagged for review"
+    return False, f"the tenant's {dunning_action_type(level)} rule did not approve it"
 
 
 @base.register
@@ -126,9 +193,14 @@ class FinanceAgent(base.BaseAgent):
             run_id=context.run_id,
             agent=self.name,
         )
-        # dunning_notice_create carries no flags and may auto-approve by level: a text the
-        # validators refused never reaches it.
+        # A text the validators refused fails the item; the rest is flagged for the reviewer.
         data = valid_data(result)
+        flags = [
+            *finding_flags(result),
+            *injection_flags(
+                customer_company=invoice.customer_company, customer_name=invoice.customer_name
+            ),
+        ]
         with transaction.atomic():
             locked = invoice_lock(pk)
             if locked.status not in OPEN_STATUSES or locked.balance <= ZERO:
@@ -143,9 +215,11 @@ class FinanceAgent(base.BaseAgent):
                 body=data["body"],
                 run_id=context.run_id,
                 agent=self.name,
+                flagged_reasons=flags,
                 **llm_fields(result),
             )
-        approved = notice.review_status == ReviewStatus.APPROVED and notice.auto_approved
-        return base.ItemResult.processed(
-            f"level {level.level} notice", artifacts=1, auto_approved=int(approved)
-        )
+            approved, why_not = dunning_auto_approve_if_allowed(
+                notice=notice, result=result, run_id=context.run_id
+            )
+        detail = f"level {level.level} notice" + (f" for review: {why_not}" if why_not else "")
+        return base.ItemResult.processed(detail[:300], artifacts=1, auto_approved=int(approved))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from revo.accounts.models import User
 from revo.audit.services import transition_apply
+from revo.billing.dunning_checks import dunning_text_discrepancies
 from revo.billing.lock_objects import dunning_notices_open_lock, invoice_lock
 from revo.billing.models import (
     NOTICE_UNDECIDED_STATUSES,
@@ -21,15 +23,9 @@ from revo.billing.models import (
     Invoice,
 )
 from revo.core.exceptions import Conflict, InvalidInput
-from revo.reviews.services import review_auto_approve, review_item_sync, review_submit
+from revo.reviews.services import review_item_sync, review_submit
 
 logger = logging.getLogger(__name__)
-
-
-def _auto_approvable(level: DunningLevel, balance: Decimal) -> bool:
-    if not level.auto_approvable:
-        return False
-    return level.auto_approve_max_amount is None or balance <= level.auto_approve_max_amount
 
 
 @transaction.atomic
@@ -45,9 +41,14 @@ def dunning_notice_create(
     agent: str = "",
     llm_backend: str = "",
     llm_model: str = "",
+    flagged_reasons: Sequence[str] = (),
 ) -> DunningNotice:
-    """Draft the notice of ``level`` for an open invoice and submit it for review; the
-    level's policy may approve it at once when the open balance is within its limit."""
+    """Draft the notice of ``level`` for an open invoice and submit it for review.
+
+    ``flagged_reasons`` (model findings, steering attempts in the customer's data) are kept
+    for the reviewer, together with every invoice number or amount in the text that
+    contradicts the invoice. Nothing here approves: only a person, or the finance agent's
+    auto-approval gate (level policy + the tenant's rule), does."""
     subject, body = (subject or "").strip(), (body or "").strip()
     if not subject or not body:
         raise InvalidInput("a dunning notice needs a subject and a body")
@@ -60,6 +61,10 @@ def dunning_notice_create(
         invoice=locked, review_status__in=NOTICE_UNDECIDED_STATUSES
     ).exists():
         raise Conflict(f"invoice {locked} already has a notice waiting for review")
+    flags = [
+        *flagged_reasons,
+        *dunning_text_discrepancies(invoice=locked, fee=level.fee, subject=subject, body=body),
+    ]
     notice = DunningNotice(
         invoice=locked,
         level=level,
@@ -73,6 +78,7 @@ def dunning_notice_create(
         agent=agent,
         llm_backend=llm_backend,
         llm_model=llm_model,
+        flagged_reasons=flags,
     )
     try:
         with transaction.atomic():
@@ -80,21 +86,14 @@ def dunning_notice_create(
     except IntegrityError:
         raise Conflict(f"invoice {locked} already has a level {level.level} notice") from None
     review_submit(artifact=notice, by=by, run_id=run_id)
-    if _auto_approvable(level, locked.balance):
-        result = review_auto_approve(
-            artifact=notice,
-            run_id=run_id,
-            reason=f"level {level.level} policy allows auto-approval up to "
-            f"{level.auto_approve_max_amount or 'any amount'}",
-        )
-        notice = result.artifact
     logger.info(
         "dunning notice created",
         extra={
             "event": "dunning.notice_created",
             "invoice": locked.pk,
-            "level": level.level,
+            "dunning_level": level.level,
             "notice": notice.pk,
+            "flagged": len(flags),
         },
     )
     return notice

@@ -1,4 +1,5 @@
-"""Bounces and complaints reported to the API, and the suppression list."""
+"""The outbox (read), bounces and complaints reported to the API, and the suppression
+list."""
 
 from __future__ import annotations
 
@@ -12,16 +13,46 @@ from rest_framework.response import Response
 from revo.api.idempotency import idempotent
 from revo.api.views import ApiView
 from revo.mail.api.serializers import (
+    EmailMessageOutputSerializer,
     MailEventInputSerializer,
     MailEventOutputSerializer,
     SuppressionInputSerializer,
     SuppressionOutputSerializer,
 )
-from revo.mail.models import Suppression, SuppressionReason
-from revo.mail.selectors import suppression_get
+from revo.mail.models import EmailKind, EmailMessage, EmailStatus, Suppression, SuppressionReason
+from revo.mail.selectors import email_messages_list, suppression_get
 from revo.mail.services import mail_event_record, suppression_add
 
 MAIL_TAG = ["mail"]
+
+
+class EmailMessageFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=EmailStatus.choices)
+    kind = django_filters.MultipleChoiceFilter(choices=EmailKind.choices)
+    to_email = django_filters.CharFilter(lookup_expr="iexact")
+    artifact_id = django_filters.NumberFilter()
+
+    class Meta:
+        model = EmailMessage
+        fields = ("status", "kind", "to_email", "artifact_id")
+
+
+class EmailMessageListView(ApiView):
+    """The outbox: every outbound email and where it stands. ``suppressed``: the recipient
+    is on the suppression list; ``cancelled``: withdrawn on purpose before it left, by a
+    person or held back by its artifact at send time (``cancel_reason`` says why)."""
+
+    required_permission = "mail.view_emailmessage"
+    filterset_class = EmailMessageFilter
+    ordering_fields = ("created_at", "sent_at", "status")
+    ordering = ("-created_at", "-id")
+
+    def get_queryset(self) -> QuerySet[EmailMessage]:
+        return email_messages_list()
+
+    @extend_schema(tags=MAIL_TAG, responses={200: EmailMessageOutputSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return self.paginated(self.get_queryset(), EmailMessageOutputSerializer)
 
 
 class MailEventView(ApiView):

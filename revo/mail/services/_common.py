@@ -27,6 +27,7 @@ MUTABLE_FIELDS = [
     "sandboxed",
     "sandbox_path",
     "sent_at",
+    "cancel_reason",
     "updated_at",
 ]
 
@@ -53,6 +54,13 @@ def transition_apply(
         },
     )
     return message
+
+
+def cancel_apply(message: EmailMessage, *, reason: str, by: Any = None) -> EmailMessage:
+    """Cancel a locked queued message, keeping why (its history row says the same)."""
+    reason = (reason or "").strip()[:500] or "cancelled"
+    message.cancel_reason = reason
+    return transition_apply(message, "cancel", reason=reason, by=by)
 
 
 def dispatch_on_commit(message: EmailMessage, *, countdown: float = 0.0) -> None:

@@ -4,8 +4,9 @@
 
 1. In a short transaction (row lock + the tenant's claim lock): check the task is the
    message's current dispatch and the message is still ``queued``, re-check the suppression
-   list, business hours and limits (waiting → re-dispatched with a countdown, never
-   dropped), then mark it ``sending`` and commit.
+   list (a hit: ``suppressed``), ask the artifact's veto (a veto: ``cancelled``, the veto's
+   reason in ``cancel_reason``), re-check business hours and limits (waiting →
+   re-dispatched with a countdown, never dropped), then mark it ``sending`` and commit.
 2. Outside any transaction: hand it to SMTP (or the sandbox).
 3. In a second short transaction: record ``sent``, a retry with backoff, or ``failed``.
 
@@ -39,6 +40,7 @@ from revo.mail.selectors import (
 from revo.mail.services._common import (
     artifact_notify,
     artifact_veto,
+    cancel_apply,
     dispatch_on_commit,
     logger,
     mail_settings_ensure,
@@ -54,6 +56,7 @@ class DeliverOutcome(enum.StrEnum):
     RETRYING = "retrying"
     FAILED = "failed"
     SUPPRESSED = "suppressed"
+    CANCELLED = "cancelled"
     SKIPPED = "skipped"
 
 
@@ -106,9 +109,10 @@ def _claim(message_id: int, dispatch_id: str, now: datetime) -> _Claim:
             return _Claim(DeliverOutcome.SUPPRESSED)
         veto = artifact_veto(message)
         if veto:
-            transition_apply(message, "suppress", reason=f"held back by its artifact: {veto}")
+            # Not a suppression-list hit: the artifact withdrew it (e.g. paid meanwhile).
+            cancel_apply(message, reason=f"held back by its artifact: {veto}")
             artifact_notify(message, "on_failed", message)
-            return _Claim(DeliverOutcome.SUPPRESSED)
+            return _Claim(DeliverOutcome.CANCELLED)
         if message.not_before and now < message.not_before:
             _wait(message, message.not_before, now, "not due yet")
             return _Claim(DeliverOutcome.WAITING)

@@ -26,6 +26,7 @@ from revo.mail.selectors import (
 )
 from revo.mail.services._common import (
     artifact_notify,
+    cancel_apply,
     dispatch_on_commit,
     mail_settings_ensure,
     transition_apply,
@@ -208,7 +209,7 @@ def email_cancel(*, message: EmailMessage, by: Any = None, reason: str = "") -> 
     locked = email_message_lock(message.pk)
     if locked is None or locked.status != EmailStatus.QUEUED:
         raise ValidationError(f"only queued messages can be cancelled (this one is {_st(locked)})")
-    return transition_apply(locked, "cancel", reason=reason or "cancelled", by=by)
+    return cancel_apply(locked, reason=reason or "cancelled by a person", by=by)
 
 
 @transaction.atomic
