@@ -192,7 +192,7 @@ class SDRAgent(base.BaseAgent):
         needs_draft = not lead.has_first_touch
         if not needs_score and not needs_draft:
             return base.ItemResult.skipped("already scored and drafted")
-        facts = lead_facts(lead.notes)
+        facts = lead_facts(lead)
         lead_ctx = _lead_context(lead, facts)
         if needs_score:
             self._score(lead, facts, lead_ctx, settings, context)
@@ -319,7 +319,7 @@ class SDRAgent(base.BaseAgent):
         if isinstance(due, str):
             return base.ItemResult.skipped(due)
         lead = due.lead
-        facts = lead_facts(lead.notes)
+        facts = lead_facts(lead)
         days_since = max(1, (context.now - lead.last_contacted_at).days)
         result = generate(
             "sdr.outreach_follow_up",
