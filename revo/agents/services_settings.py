@@ -137,8 +137,8 @@ def _source_scores(value: Any) -> dict[str, int]:
     cleaned: dict[str, int] = {}
     for raw_key, score in value.items():
         key = " ".join(str(raw_key).split()).lower()
-        if not key:
-            raise _Invalid("source_scores: a lead source is blank")
+        if not key or "\x00" in key:
+            raise _Invalid("source_scores: a lead source is blank or unreadable")
         if len(key) > _SOURCE_MAX_LENGTH:
             raise _Invalid(f"source_scores: {key[:20]!r}… is longer than 100 characters")
         if key in cleaned:
