@@ -96,7 +96,12 @@ class AgentSettingsAdmin(admin.ModelAdmin):
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return _singleton() is None and super().has_add_permission(request)
+        if not super().has_add_permission(request):
+            return False
+        # asked once per page by the sidebar and again by the views: one query a request
+        if not hasattr(request, "_agent_settings_stored"):
+            request._agent_settings_stored = _singleton() is not None
+        return not request._agent_settings_stored
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
