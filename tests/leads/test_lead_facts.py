@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from revo.core.exceptions import InvalidInput
 from revo.leads.facts import FactError, notes_facts, parse_company_size
 from revo.leads.models import Lead
+from revo.leads.selectors import lead_list
 from revo.leads.services import lead_create, lead_update
 from tests.leads.factories import LeadFactory
 
@@ -161,3 +162,12 @@ def test_data_migration_fills_empty_columns_from_the_notes_and_leaves_the_notes(
     assert (kept.industry, kept.company_size) == ("saas", 80)
     assert (half.industry, half.company_size) == ("data analytics", 45)
     assert (nothing.industry, nothing.company_size) == ("", None)
+
+
+def test_lead_search_finds_leads_by_industry(tenant):
+    LeadFactory(email="a@example.com", company="Acme", industry="logistics software")
+    LeadFactory(email="b@example.com", company="Initech", industry="fintech")
+
+    found = lead_list(search="Logistics")
+
+    assert [lead.email for lead in found] == ["a@example.com"]
