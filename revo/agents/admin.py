@@ -4,9 +4,11 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from revo.agents import services
+from revo.agents import admin_settings, services
 from revo.agents.models import AgentRun, AgentRunItem, PipelineRun, RunOverride, RunStatus
 from revo.core.exceptions import DomainError
+
+__all__ = ["admin_settings"]  # imported for its registration of the agent settings page
 
 
 class AgentRunItemInline(admin.TabularInline):

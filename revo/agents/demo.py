@@ -80,7 +80,14 @@ def _admin() -> User:
     return admin
 
 
-def _lead(spec: tuple[str, ...], *, notes: str = "", source: str = "event") -> Lead:
+def _lead(
+    spec: tuple[str, ...],
+    *,
+    notes: str = "",
+    source: str = "event",
+    industry: str = "software",
+    company_size: int = 200,
+) -> Lead:
     email, first, last, title, company, country = spec
     return lead_create(
         email=email,
@@ -90,7 +97,9 @@ def _lead(spec: tuple[str, ...], *, notes: str = "", source: str = "event") -> L
         company=company,
         country=country,
         source=source,
-        notes=notes or "Industry: software\nEmployees: 200",
+        industry=industry,
+        company_size=company_size,
+        notes=notes,
     )
 
 
@@ -202,7 +211,7 @@ def _scenarios(admin: User) -> list[tuple[str, str, Callable[[], object]]]:
     """(what, key email, build) for every scenario."""
     growth = [LineInput(sku="PIPE-GROWTH", quantity=1), LineInput(sku="ONBOARD", quantity=2)]
     scenarios: list[tuple[str, str, Callable[[], object]]] = []
-    for email, first, last, title, company, country, source, notes in NEW_LEADS:
+    for email, first, last, title, company, country, source, industry, size, notes in NEW_LEADS:
         fields = {
             "email": email,
             "first_name": first,
@@ -211,6 +220,8 @@ def _scenarios(admin: User) -> list[tuple[str, str, Callable[[], object]]]:
             "company": company,
             "country": country,
             "source": source,
+            "industry": industry,
+            "company_size": size,
             "notes": notes,
         }
         scenarios.append(("new leads", email, lambda fields=fields: lead_create(**fields)))

@@ -5,9 +5,10 @@ Each criterion scores 0–100; the rubric score is their average weighted by the
 ``model_weight_pct``. Every criterion explains itself, so a reviewer sees why a lead
 scored what it did.
 
-Company size and industry are not columns of ``Lead``: they are read from ``notes`` lines
-such as ``Industry: software`` and ``Employees: 240`` (the CSV import and the admin keep
-them there), and are "unknown" otherwise.
+Company size and industry come from the lead's ``industry`` and ``company_size`` columns
+(set by people, the API and the CSV import). Where a column is empty, a ``notes`` line such
+as ``Industry: software`` or ``Employees: 240`` fills it in (leads imported before the
+columns existed, or notes pasted from elsewhere); with neither, the fact is "unknown".
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from revo.agents.models import AgentSettings, default_scoring_weights
+from revo.leads.facts import notes_facts
 
 CRITERIA = ("title", "company_size", "industry", "source", "completeness")
 UNKNOWN_SOURCE_SCORE = 30
@@ -40,10 +42,6 @@ _TITLE_LEVELS: tuple[tuple[re.Pattern[str], int, str], ...] = (
     ),
     (re.compile(r"\b(intern|assistant|student|trainee|junior)\b", re.I), 10, "junior"),
 )
-_NOTE_FIELD = re.compile(r"^\s*(?P<key>[A-Za-z][A-Za-z _-]{1,30})\s*:\s*(?P<value>.+?)\s*$", re.M)
-_SIZE_KEYS = {"employees", "company size", "company_size", "headcount", "size"}
-_INDUSTRY_KEYS = {"industry", "sector", "vertical"}
-_NUMBER = re.compile(r"(\d[\d,.' ]*)\s*(k)?", re.I)
 _COMPLETENESS_FIELDS = (
     "first_name",
     "last_name",
@@ -71,37 +69,17 @@ class LeadFacts:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def lead_facts(notes: str) -> LeadFacts:
-    """Structured facts from ``Key: value`` lines of a lead's notes."""
-    industry, size, extra = "", None, {}
-    for match in _NOTE_FIELD.finditer(notes or ""):
-        key = match["key"].strip().lower()
-        value = match["value"].strip()
-        if key in _INDUSTRY_KEYS and not industry:
-            industry = value[:100]
-        elif key in _SIZE_KEYS and size is None:
-            size = _parse_size(value)
-        else:
-            extra[key] = value[:200]
-    return LeadFacts(industry=industry, company_size=size, extra=extra)
-
-
-def _parse_size(value: str) -> int | None:
-    number = _NUMBER.search(value)
-    if not number:
-        return None
-    text = number.group(1).strip()
-    if number.group(2):  # "1.2k", "1,5k": a decimal number of thousands
-        try:
-            size = round(float(text.replace(",", ".").replace(" ", "")) * 1000)
-        except ValueError:
-            return None
-    else:
-        digits = re.sub(r"[,.' ]", "", text)
-        if not digits.isdigit():
-            return None
-        size = int(digits)
-    return size if size < 10_000_000 else None
+def lead_facts(lead: Any) -> LeadFacts:
+    """What is known about the lead's company: its columns first, then ``Key: value`` lines
+    of its notes for a column that is empty. Other note lines are kept as ``extra``."""
+    notes = notes_facts(getattr(lead, "notes", "") or "")
+    industry = (getattr(lead, "industry", "") or "").strip() or notes.industry
+    size = getattr(lead, "company_size", None)
+    return LeadFacts(
+        industry=industry,
+        company_size=notes.company_size if size is None else size,
+        extra=notes.extra,
+    )
 
 
 def _title(title: str) -> Criterion:
@@ -183,7 +161,7 @@ class RubricScore:
 
 def rubric_score(lead: Any, settings: AgentSettings, facts: LeadFacts | None = None) -> RubricScore:
     """The deterministic score of a lead (0–100) and its criteria."""
-    facts = facts or lead_facts(lead.notes)
+    facts = facts or lead_facts(lead)
     criteria = (
         _title(lead.title or ""),
         _company_size(facts.company_size, settings),
@@ -192,13 +170,12 @@ def rubric_score(lead: Any, settings: AgentSettings, facts: LeadFacts | None = N
         _completeness(lead, facts),
     )
     weights = {**default_scoring_weights(), **(settings.scoring_weights or {})}
-    total_weight = sum(max(0, int(weights.get(c.name, 0))) for c in criteria)
+    weight = {c.name: max(0.0, float(weights.get(c.name, 0))) for c in criteria}
+    total_weight = sum(weight.values())
     if total_weight == 0:
         score = round(sum(c.score for c in criteria) / len(criteria))
     else:
-        score = round(
-            sum(c.score * max(0, int(weights.get(c.name, 0))) for c in criteria) / total_weight
-        )
+        score = round(sum(c.score * weight[c.name] for c in criteria) / total_weight)
     country = _country_note(lead.country or "", settings)
     if country == "outside the target countries":
         score = round(score * 0.8)

@@ -17,6 +17,8 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Last Name", "last_name"),
     ("Company", "company"),
     ("Title", "title"),
+    ("Industry", "industry"),
+    ("Company Size", "company_size"),
     ("Website", "website"),
     ("Phone", "phone"),
     ("Country", "country"),

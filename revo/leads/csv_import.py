@@ -27,6 +27,7 @@ from django.utils import timezone
 from revo.accounts.models import User
 from revo.audit.models import StateTransition
 from revo.core.exceptions import Conflict, InvalidInput
+from revo.leads.csv_headers import HEADER_ALIASES
 from revo.leads.models import Lead, LeadStatus
 from revo.leads.validation import clean_lead_data, format_errors
 
@@ -34,96 +35,14 @@ OnExisting = Literal["update", "skip"]
 BATCH_SIZE = 1000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
-# Normalised header (lowercase, no spaces, underscores, hyphens, dots, slashes) → field.
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "email": (
-        "email",
-        "emailaddress",
-        "email1",
-        "emailaddress1",
-        "workemail",
-        "businessemail",
-        "primaryemail",
-        "personemail",
-        "contactemail",
-        "emails",
-        "mail",
-        "emailadresse",
-    ),
-    "first_name": (
-        "firstname",
-        "givenname",
-        "first",
-        "forename",
-        "personfirstname",
-        "vorname",
-        "prenom",
-    ),
-    "last_name": ("lastname", "surname", "familyname", "last", "personlastname", "nachname", "nom"),
-    "full_name": ("fullname", "name", "contactname", "personname", "contact"),
-    "company": (
-        "company",
-        "companyname",
-        "accountname",
-        "account",
-        "organization",
-        "organisation",
-        "organizationname",
-        "organisationname",
-        "employer",
-        "currentcompany",
-        "firma",
-        "unternehmen",
-        "entreprise",
-        "societe",
-    ),
-    "title": ("title", "jobtitle", "position", "jobposition", "designation", "currenttitle"),
-    "website": (
-        "website",
-        "companywebsite",
-        "websiteurl",
-        "url",
-        "web",
-        "companyurl",
-        "companydomain",
-        "domain",
-        "companydomainname",
-    ),
-    "phone": (
-        "phone",
-        "phonenumber",
-        "mobile",
-        "mobilephone",
-        "mobilephonenumber",
-        "mobilenumber",
-        "telephone",
-        "workphone",
-        "businessphone",
-        "directphone",
-        "tel",
-        "telefon",
-        "telephonenumber",
-    ),
-    "country": (
-        "country",
-        "countryregion",
-        "countryname",
-        "countrycode",
-        "companycountry",
-        "mailingcountry",
-        "billingcountry",
-        "land",
-        "pays",
-    ),
-    "source": ("leadsource", "source", "originalsource"),
-    "notes": ("notes", "note", "description", "comments", "comment"),
-}
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 _IMPORT_FIELDS = (
     "first_name",
     "last_name",
     "company",
     "title",
+    "industry",
+    "company_size",
     "website",
     "phone",
     "country",
@@ -353,20 +272,27 @@ def _existing_by_email(emails: list[str]) -> dict[str, Lead]:
 
 
 _UPDATED_FIELDS = (*_IMPORT_FIELDS, "source")
+_ARRAY_TYPES = {
+    "CharField": "text[]",
+    "TextField": "text[]",
+    "PositiveIntegerField": "integer[]",
+}
 
 
 def _update_leads(leads: list[Lead], *, updated_at: datetime) -> None:
     """Write the import's fields of ``leads`` with one ``UPDATE ... FROM unnest(...)`` per
     batch. ``bulk_update`` builds a CASE expression per field and row, which takes seconds
-    to compile and plan for thousands of rows; this stays linear. Only text columns named
-    by the model's own metadata are interpolated."""
+    to compile and plan for thousands of rows; this stays linear. Only column names and
+    array types taken from the model's own metadata are interpolated."""
     quote = connection.ops.quote_name
-    columns = [quote(Lead._meta.get_field(name).column) for name in _UPDATED_FIELDS]
+    fields = [Lead._meta.get_field(name) for name in _UPDATED_FIELDS]
+    columns = [quote(f.column) for f in fields]
+    arrays = ", ".join(f"%s::{_ARRAY_TYPES[f.get_internal_type()]}" for f in fields)
     assignments = ", ".join(f"{c} = v.{c}" for c in columns)
     sql = (
         f"UPDATE {quote(Lead._meta.db_table)} AS l "  # noqa: S608 - identifiers from _meta
         f"SET {assignments}, {quote('updated_at')} = %s "
-        f"FROM unnest(%s::bigint[], {', '.join(['%s::text[]'] * len(columns))}) "
+        f"FROM unnest(%s::bigint[], {arrays}) "
         f"AS v(id, {', '.join(columns)}) WHERE l.id = v.id"
     )
     with connection.cursor() as cursor:

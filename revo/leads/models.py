@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -76,6 +76,8 @@ class Lead(FSMModelMixin, SoftDeleteModel):
     ``last_contacted_at``). Every change goes through ``services.lead_transition``.
 
     The email is stored lowercased and is unique per tenant among non-deleted leads.
+    ``industry`` is stored lower-cased and trimmed (blank: unknown); ``company_size`` is a
+    number of employees from 1 (null: unknown). See ``revo.leads.facts``.
     """
 
     email = models.EmailField(max_length=254)
@@ -83,6 +85,12 @@ class Lead(FSMModelMixin, SoftDeleteModel):
     last_name = models.CharField(max_length=100, blank=True)
     company = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=200, blank=True)
+    industry = models.CharField(
+        max_length=100, blank=True, help_text="Lower-case, e.g. software; blank when unknown."
+    )
+    company_size = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Number of employees; empty when unknown."
+    )
     website = models.CharField(max_length=300, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     country = models.CharField(
@@ -139,11 +147,21 @@ class Lead(FSMModelMixin, SoftDeleteModel):
                 condition=Q(status__in=LeadStatus.values), name="leads_lead_status_valid"
             ),
             models.CheckConstraint(
+                condition=Q(company_size__isnull=True) | Q(company_size__gte=1),
+                name="leads_lead_company_size_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(industry=Lower(Trim("industry"))), name="leads_lead_industry_normalized"
+            ),
+            models.CheckConstraint(
                 condition=Q(lawful_basis__in=LawfulBasis.values),
                 name="leads_lead_lawful_basis_valid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "-created_at"], name="leads_lead_status_new")]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="leads_lead_status_new"),
+            models.Index(fields=["industry"], name="leads_lead_industry"),
+        ]
         permissions = [
             ("import_leads", "Can import leads from CSV"),
             ("export_leads", "Can export leads to CSV"),

@@ -36,6 +36,7 @@ def lead_list(
             | Q(first_name__icontains=term)
             | Q(last_name__icontains=term)
             | Q(company__icontains=term)
+            | Q(industry__icontains=term)
         )
     return leads
 

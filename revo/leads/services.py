@@ -92,6 +92,8 @@ def lead_create(
     last_name: str = "",
     company: str = "",
     title: str = "",
+    industry: str = "",
+    company_size: int | str | None = None,
     website: str = "",
     phone: str = "",
     country: str = "",
@@ -104,8 +106,9 @@ def lead_create(
     by: User | None = None,
     run_id: RunId = None,
 ) -> Lead:
-    """Create a lead in status ``new``. The email is stored lowercased; a second lead with
-    the same email (any case) is refused with ``Conflict``."""
+    """Create a lead in status ``new``. The email and industry are stored lowercased, a
+    company size such as ``"1.2k"`` as a number; a second lead with the same email (any
+    case) is refused with ``Conflict``."""
     cleaned, errors = clean_lead_data(
         {
             "email": email,
@@ -113,6 +116,8 @@ def lead_create(
             "last_name": last_name,
             "company": company,
             "title": title,
+            "industry": industry,
+            "company_size": company_size,
             "website": website,
             "phone": phone,
             "country": country,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from revo.leads.countries import country_code
+from revo.leads.facts import FactError, normalize_industry, parse_company_size
 from revo.leads.models import LawfulBasis, Lead
 
 #: Fields a person or an import may set directly. Status and score move only through
@@ -18,6 +19,8 @@ LEAD_DATA_FIELDS: tuple[str, ...] = (
     "last_name",
     "company",
     "title",
+    "industry",
+    "company_size",
     "website",
     "phone",
     "country",
@@ -27,7 +30,6 @@ LEAD_DATA_FIELDS: tuple[str, ...] = (
     "consent_note",
 )
 
-_TEXT_FIELDS = tuple(f for f in LEAD_DATA_FIELDS if f not in ("email", "country", "lawful_basis"))
 _MAX_LENGTHS: dict[str, int | None] = {
     name: Lead._meta.get_field(name).max_length for name in LEAD_DATA_FIELDS
 }
@@ -50,17 +52,29 @@ def email_error(email: str) -> str | None:
 
 
 def clean_lead_data(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Normalise the given lead fields (strip, lowercase email, uppercase country codes)
-    and check them. Returns (cleaned values, errors by field); only given fields are
-    returned. Unknown fields are an error."""
+    """Normalise the given lead fields (strip, lowercase email and industry, uppercase
+    country codes, company sizes such as ``1.2k`` to numbers) and check them. Returns
+    (cleaned values, errors by field); only given fields are returned. Unknown fields are
+    an error."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name, raw in data.items():
         if name not in LEAD_DATA_FIELDS:
             errors[name] = f"{name} cannot be set here"
             continue
+        if name == "company_size":
+            try:
+                cleaned[name] = parse_company_size(raw)
+            except FactError as exc:
+                errors[name] = str(exc)
+            continue
         value = "" if raw is None else str(raw)
-        if name == "email":
+        if name == "industry":
+            try:
+                value = normalize_industry(value)
+            except FactError as exc:
+                errors[name] = str(exc)
+        elif name == "email":
             value = normalize_email(value)
             problem = email_error(value)
             if problem:

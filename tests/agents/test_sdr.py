@@ -64,7 +64,9 @@ def test_rubric_weights_are_configurable_per_tenant(tenant):
 
 
 def test_lead_facts_come_from_note_lines():
-    facts = lead_facts("Met at a fair.\nIndustry: Software\nEmployees: 1.2k\nBudget: 10k")
+    facts = lead_facts(
+        Lead(notes="Met at a fair.\nIndustry: Software\nEmployees: 1.2k\nBudget: 10k")
+    )
 
     assert (facts.industry, facts.company_size) == ("Software", 1200)
     assert facts.extra == {"budget": "10k"}

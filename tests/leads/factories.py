@@ -18,6 +18,8 @@ class LeadFactory(ServiceFactory):
     last_name = factory.Faker("last_name")
     company = factory.Faker("company")
     title = "Head of Operations"
+    industry = "software"
+    company_size = 120
     country = "DE"
     source = "factory"
 

@@ -88,7 +88,7 @@ class SalesAgent(base.BaseAgent):
             conversation = _conversation(lead)
         offer = offer_build(settings)
         currency = offer.policy.currency
-        facts = lead_facts(lead.notes)
+        facts = lead_facts(lead)
         deal_name = f"{lead.company or lead.email} - {settings.offering_name}"[:200]
         qualified = generate(
             "sales.qualify_lead",

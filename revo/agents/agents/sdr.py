@@ -186,7 +186,7 @@ class SDRAgent(base.BaseAgent):
         needs_score = lead.scored_at is None
         if not needs_score and lead.has_first_touch:
             return base.ItemResult.skipped("already scored and drafted")
-        facts = lead_facts(lead.notes)
+        facts = lead_facts(lead)
         lead_ctx = _lead_context(lead, facts)
         score = self._score(lead, facts, lead_ctx, settings, context) if needs_score else None
         if lead.has_first_touch:
@@ -331,7 +331,7 @@ class SDRAgent(base.BaseAgent):
         if isinstance(due, str):
             return base.ItemResult.skipped(due)
         lead = due.lead
-        facts = lead_facts(lead.notes)
+        facts = lead_facts(lead)
         days_since = max(1, (context.now - lead.last_contacted_at).days)
         result = generate(
             "sdr.outreach_follow_up",

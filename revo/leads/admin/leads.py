@@ -55,6 +55,30 @@ class ScoreBandFilter(admin.SimpleListFilter):
         return queryset
 
 
+class CompanySizeFilter(admin.SimpleListFilter):
+    title = "company size"
+    parameter_name = "company_size_band"
+    BANDS: dict[str, tuple[str, int, int | None]] = {
+        "1-49": ("1–49 employees", 1, 49),
+        "50-249": ("50–249 employees", 50, 249),
+        "250-999": ("250–999 employees", 250, 999),
+        "1000+": ("1,000 or more employees", 1000, None),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [*((key, label) for key, (label, _, _) in self.BANDS.items()), ("none", "Unknown")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+        value = self.value()
+        if value == "none":
+            return queryset.filter(company_size__isnull=True)
+        if value in self.BANDS:
+            _, low, high = self.BANDS[value]
+            queryset = queryset.filter(company_size__gte=low)
+            return queryset if high is None else queryset.filter(company_size__lte=high)
+        return queryset
+
+
 class OutreachInline(admin.TabularInline):
     model = OutreachMessage
     fields = ("sequence_step", "subject", "to_email", "review_status", "confidence", "created_at")
@@ -102,6 +126,8 @@ class LeadAdmin(admin.ModelAdmin):
         "name",
         "email",
         "company",
+        "industry",
+        "company_size",
         "status",
         "score",
         "owner",
@@ -109,8 +135,17 @@ class LeadAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_display_links = ("name", "email")
-    list_filter = ("status", ScoreBandFilter, "source", "country", "owner", "lawful_basis")
-    search_fields = ("email", "first_name", "last_name", "company")
+    list_filter = (
+        "status",
+        ScoreBandFilter,
+        "industry",
+        CompanySizeFilter,
+        "source",
+        "country",
+        "owner",
+        "lawful_basis",
+    )
+    search_fields = ("email", "first_name", "last_name", "company", "industry")
     list_select_related = ("owner",)
     list_per_page = 50
     date_hierarchy = "created_at"
@@ -130,6 +165,7 @@ class LeadAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("email", "first_name", "last_name", "company", "title")}),
+        ("Company", {"fields": ("industry", "company_size")}),
         ("Contact", {"fields": ("website", "phone", "country", "source", "notes")}),
         ("Lawful basis", {"fields": ("lawful_basis", "consent_note")}),
         ("Pipeline", {"fields": ("owner", "next_follow_up_at", "last_contacted_at")}),

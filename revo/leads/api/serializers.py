@@ -6,6 +6,7 @@ from revo.accounts.models import User
 from revo.api.mutations import AuditIdField
 from revo.api.serializers import StrictInputSerializer
 from revo.leads.csv_import import ImportReport
+from revo.leads.facts import COMPANY_SIZE_MAX
 from revo.leads.models import LEAD_TRANSITIONS, LawfulBasis, Lead, Reply
 
 LEAD_OUTPUT_FIELDS = (
@@ -15,6 +16,8 @@ LEAD_OUTPUT_FIELDS = (
     "last_name",
     "company",
     "title",
+    "industry",
+    "company_size",
     "website",
     "phone",
     "country",
@@ -65,6 +68,19 @@ class _LeadDataInput(StrictInputSerializer):
     last_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     company = serializers.CharField(max_length=200, required=False, allow_blank=True)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    industry = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Stored lower-cased, e.g. software; blank when unknown.",
+    )
+    company_size = serializers.IntegerField(
+        min_value=1,
+        max_value=COMPANY_SIZE_MAX - 1,
+        required=False,
+        allow_null=True,
+        help_text="Number of employees; null when unknown.",
+    )
     website = serializers.CharField(max_length=300, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
     country = serializers.CharField(

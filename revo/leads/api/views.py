@@ -44,6 +44,11 @@ class LeadFilter(django_filters.FilterSet):
     source = django_filters.CharFilter()
     country = django_filters.CharFilter()
     company = django_filters.CharFilter(lookup_expr="icontains")
+    industry = django_filters.CharFilter(
+        method="filter_industry", help_text="Exact industry, any case (e.g. software)."
+    )
+    company_size_min = django_filters.NumberFilter(field_name="company_size", lookup_expr="gte")
+    company_size_max = django_filters.NumberFilter(field_name="company_size", lookup_expr="lte")
     email = django_filters.CharFilter(lookup_expr="icontains")
     score_min = django_filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = django_filters.NumberFilter(field_name="score", lookup_expr="lte")
@@ -54,13 +59,25 @@ class LeadFilter(django_filters.FilterSet):
         model = Lead
         fields = ("status", "owner", "source", "country", "company", "email")
 
+    def filter_industry(self, queryset: QuerySet[Lead], name: str, value: str) -> QuerySet[Lead]:
+        return queryset.filter(industry=" ".join(value.split()).lower())
+
 
 class LeadListView(ApiView):
     """Leads of this tenant: list with filters and ordering; create one (status ``new``)."""
 
     required_permission = {"GET": "leads.view_lead", "POST": "leads.add_lead"}
     filterset_class = LeadFilter
-    ordering_fields = ("created_at", "updated_at", "score", "email", "company", "status")
+    ordering_fields = (
+        "created_at",
+        "updated_at",
+        "score",
+        "email",
+        "company",
+        "industry",
+        "company_size",
+        "status",
+    )
     ordering = ("-created_at", "-id")
     error_status_codes = (409, 422)
 
