@@ -10,6 +10,8 @@
     two model calls (score, first touch), so the ideal is 4 / 0.2 s = 20 model calls per
     second; the result is the achieved rate (enqueue to the last run's end) as a ratio of
     it. Target: >= 0.8.
+(c) The same slow model, one tenant's run on a single worker process that processes four
+    of its items at once (``AGENT_ITEM_CONCURRENCY=4``): the same ratio, for one big run.
 
 The benchmark works in its own database (``revo_bench``, see ``bench/_common.py``) in
 tenants ``bench-pipe-1`` .. ``bench-pipe-4``, provisioned on the first run, and Celery uses
@@ -36,7 +38,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, setup_django  # noqa: E402
 
 LATENCY_S = 0.2
-WORKER_CONCURRENCY = 4
 
 
 def tenant(index: int):  # noqa: ANN201 - a Tenant, imported after django.setup()
@@ -153,9 +154,10 @@ class BenchWorker:
     """``celery -A revo worker --pool prefork --concurrency 4 -Q agents.sdr`` on the bench
     database and the bench's Redis database, talking to the fake Ollama server at ``url``."""
 
-    def __init__(self, ollama_url: str, concurrency: int) -> None:
+    def __init__(self, ollama_url: str, concurrency: int, **env: str) -> None:
         self.ollama_url = ollama_url
         self.concurrency = concurrency
+        self.extra_env = env
         self.dir = Path(tempfile.mkdtemp(prefix="revo-bench-worker-"))
         self.process: subprocess.Popen | None = None
 
@@ -167,10 +169,12 @@ class BenchWorker:
             "OLLAMA_URL": self.ollama_url,
             "REVO_WORKER_READY_FILE": str(ready),
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
         command = [
             sys.executable, "-m", "celery", "-A", "revo", "worker",
-            "--pool", "prefork", "--concurrency", str(self.concurrency),
+            "--pool", "prefork" if self.concurrency > 1 else "solo",
+            "--concurrency", str(self.concurrency),
             "-Q", "agents.sdr", "-n", f"bench-{os.getpid()}@%h",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--loglevel", "WARNING",
@@ -199,16 +203,19 @@ class BenchWorker:
         self.log.close()
 
 
-def slow_model(leads_per_run: int) -> float:
+def slow_model(
+    leads_per_run: int, *, runs: int, worker_concurrency: int, item_threads: int
+) -> float:
+    """``runs`` SDR runs (one per tenant) on a worker with ``worker_concurrency`` processes,
+    each run processing ``item_threads`` items at once; the achieved model calls per second
+    as a ratio of the ideal (calls in flight at once / latency)."""
     from django.db import connection
 
-    from revo.agents import services
-    from revo.agents.models import AgentRun, RunStatus
     from revo.llm.models import LLMCall
     from tests.agents.helpers import ScriptedModel
     from tests.fakes.ollama import fake_ollama_server
 
-    tenants = [tenant(i + 1) for i in range(WORKER_CONCURRENCY)]
+    tenants = [tenant(i + 1) for i in range(runs)]
     for each in tenants:
         connection.set_tenant(each)
         use_backend("template")
@@ -221,49 +228,69 @@ def slow_model(leads_per_run: int) -> float:
         time.sleep(LATENCY_S)
         return model(request)
 
-    with fake_ollama_server() as fake, BenchWorker(fake.url, WORKER_CONCURRENCY):
+    threads = str(item_threads)
+    with fake_ollama_server() as fake:
         fake.chat_content = answer_slowly
-        started = time.perf_counter()
-        runs: list[tuple[object, str]] = []
-        for each in tenants:  # one SDR run per tenant, enqueued on commit (autocommit here)
-            connection.set_tenant(each)
-            run = services.agent_run_create(
-                agent="sdr", trigger="cli", options={"phase": "new_leads"}
-            ).run
-            runs.append((each, str(run.run_id)))
-        finished: dict[str, object] = {}
-        deadline = time.monotonic() + 60 + 4 * leads_per_run * LATENCY_S
-        while len(finished) < len(runs):
-            for each, run_id in runs:
-                connection.set_tenant(each)
-                run = AgentRun.objects.get(run_id=run_id)
-                if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.DEAD):
-                    finished.setdefault(run_id, run)
-            if time.monotonic() > deadline:
-                raise SystemExit(f"runs not finished in time: {len(finished)}/{len(runs)} done")
-            time.sleep(0.02)
-        elapsed = time.perf_counter() - started
+        with BenchWorker(
+            fake.url,
+            worker_concurrency,
+            AGENT_ITEM_CONCURRENCY=threads,
+            LLM_MAX_CONCURRENCY=threads,
+        ):
+            elapsed, run_ids = _runs_enqueued_and_followed(tenants, leads_per_run)
         max_in_flight = fake.max_in_flight
     calls = 0
-    for each, run_id in runs:
+    for each, run_id in zip(tenants, run_ids, strict=True):
         connection.set_tenant(each)
-        run = finished[run_id]
-        if run.status != RunStatus.SUCCEEDED or run.processed != leads_per_run:
-            raise SystemExit(f"run {run_id}: {run.status}, processed {run.processed}")
         calls += LLMCall.objects.filter(run_id=run_id).count()
     connection.set_schema_to_public()
-    ideal = WORKER_CONCURRENCY / LATENCY_S
+    ideal = worker_concurrency * item_threads / LATENCY_S
     achieved = calls / elapsed
     ratio = achieved / ideal
+    leads = leads_per_run * runs
     print(
         f"RESULT stage=sdr backend=fake-ollama latency_ms={int(LATENCY_S * 1000)} "
-        f"execution=celery-prefork worker_concurrency={WORKER_CONCURRENCY} "
-        f"runs={len(runs)} leads={leads_per_run * len(runs)} llm_calls={calls} "
-        f"seconds={elapsed:.2f} leads_per_s={leads_per_run * len(runs) / elapsed:.2f} "
-        f"calls_per_s={achieved:.2f} ideal_calls_per_s={ideal:.0f} "
-        f"max_in_flight={max_in_flight} throughput_ratio={ratio:.2f} target=0.8"
+        f"worker_concurrency={worker_concurrency} item_threads={item_threads} runs={runs} "
+        f"leads={leads} llm_calls={calls} seconds={elapsed:.2f} "
+        f"leads_per_s={leads / elapsed:.2f} calls_per_s={achieved:.2f} "
+        f"ideal_calls_per_s={ideal:.0f} max_in_flight={max_in_flight} "
+        f"throughput_ratio={ratio:.2f} target=0.8"
     )
     return ratio
+
+
+def _runs_enqueued_and_followed(tenants: list, leads_per_run: int) -> tuple[float, list[str]]:
+    """One SDR run per tenant, enqueued at once; the seconds until the last one ended."""
+    from django.db import connection
+
+    from revo.agents import services
+    from revo.agents.models import AgentRun, RunStatus
+
+    started = time.perf_counter()
+    run_ids: list[str] = []
+    for each in tenants:  # enqueued on commit (the connection is in autocommit here)
+        connection.set_tenant(each)
+        run = services.agent_run_create(
+            agent="sdr", trigger="cli", options={"phase": "new_leads"}
+        ).run
+        run_ids.append(str(run.run_id))
+    finished: dict[str, AgentRun] = {}
+    deadline = time.monotonic() + 60 + 4 * leads_per_run * LATENCY_S
+    while len(finished) < len(run_ids):
+        for each, run_id in zip(tenants, run_ids, strict=True):
+            connection.set_tenant(each)
+            run = AgentRun.objects.get(run_id=run_id)
+            if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.DEAD):
+                finished.setdefault(run_id, run)
+        if time.monotonic() > deadline:
+            raise SystemExit(f"runs not finished in time: {len(finished)}/{len(run_ids)} done")
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - started
+    connection.set_schema_to_public()
+    for run_id, run in finished.items():
+        if run.status != RunStatus.SUCCEEDED or run.processed != leads_per_run:
+            raise SystemExit(f"run {run_id}: {run.status}, processed {run.processed}")
+    return elapsed, run_ids
 
 
 def main() -> None:
@@ -280,7 +307,10 @@ def main() -> None:
     setup_django()  # also exports DATABASE_URL for the worker
 
     per_lead = instant_model(args.sizes)
-    ratio = slow_model(args.slow_leads)
+    # (b) four tenants' runs side by side on a worker with --concurrency 4
+    ratio = slow_model(args.slow_leads, runs=4, worker_concurrency=4, item_threads=1)
+    # (c) one tenant's run on a single worker process, four item threads
+    slow_model(args.slow_leads * 2, runs=1, worker_concurrency=1, item_threads=4)
     growth = per_lead[-1] / per_lead[0] if per_lead[0] else 0.0
     print(
         f"RESULT summary queries_per_lead_small={per_lead[0]:.1f} "
