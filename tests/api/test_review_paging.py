@@ -358,3 +358,23 @@ def test_every_ordering_and_filter_pages_through_an_index_without_sorting(
 
     assert "Sort" not in plan, plan
     assert "Index" in plan, plan
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def test_the_schema_describes_cursor_and_page_paging_of_the_queue(client, db):
+    schema = client.get("/api/schema/", {"format": "json"}, HTTP_HOST="test.localhost").json()
+
+    operation = schema["paths"]["/api/v1/reviews"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    envelope = schema["components"]["schemas"]["PaginatedReviewItemOutputList"]
+    users = schema["paths"]["/api/v1/users"]["get"]
+
+    assert parameters["cursor"]["schema"] == {"type": "string"}
+    assert parameters["page"]["schema"] == {"type": "integer"}
+    assert parameters["page_size"]["schema"] == {"type": "integer"}
+    assert "400" in operation["responses"]
+    assert envelope["required"] == ["next", "previous", "results"]
+    assert set(envelope["properties"]) == {"count", "next", "previous", "results"}
+    assert "cursor" not in {p["name"] for p in users["parameters"]}
