@@ -90,8 +90,20 @@ def walk(api_client, headers, first: dict[str, Any], link: str) -> list[list[int
         response = api_client.get(body[link], **headers)
 
 
+def walk_back(api_client, headers, body: dict[str, Any]) -> list[list[int]]:  # noqa: ANN001
+    pages = [[row["entity_id"] for row in body["results"]]]
+    while body["previous"] is not None:
+        body = api_client.get(body["previous"], **headers).json()
+        pages.insert(0, [row["entity_id"] for row in body["results"]])
+    return pages
+
+
+def cursor_payload_text(url: str) -> str:
+    return url.split("cursor=")[1].split("&")[0]
+
+
 def cursor_payload(url: str) -> dict[str, Any]:
-    text = url.split("cursor=")[1].split("&")[0]
+    text = cursor_payload_text(url)
     return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
 
 
@@ -118,14 +130,6 @@ def test_following_next_visits_every_row_once_in_order_and_previous_walks_back(
     assert [len(page) for page in forward] == [5, 5, 5, 5, 3]
     assert [entity for page in forward for entity in page] == expected_order(rows, ordering)
     assert backward == forward
-
-
-def walk_back(api_client, headers, body: dict[str, Any]) -> list[list[int]]:  # noqa: ANN001
-    pages = [[row["entity_id"] for row in body["results"]]]
-    while body["previous"] is not None:
-        body = api_client.get(body["previous"], **headers).json()
-        pages.insert(0, [row["entity_id"] for row in body["results"]])
-    return pages
 
 
 def test_first_page_has_no_previous_and_last_page_no_next(api_client, headers):
@@ -290,10 +294,6 @@ def test_a_cursor_of_one_ordering_is_refused_by_another(api_client, headers):
 
     assert response.status_code == 400
     assert "another ordering" in response.json()["error"]["details"]["cursor"][0]
-
-
-def cursor_payload_text(url: str) -> str:
-    return url.split("cursor=")[1].split("&")[0]
 
 
 # --------------------------------------------------------------------------- indexes
