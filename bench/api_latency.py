@@ -5,9 +5,15 @@
 Both go through the full middleware stack in-process (django.test.Client, tenant host):
 ``GET /api/v1/users`` and the review queue ``GET /api/v1/reviews`` (oldest first and
 riskiest first) with JWT, role permission, filters, ordering, pagination, serializer,
-versus a plain view doing the same count + page query into a JsonResponse. The review
-queue holds ``--rows`` pending ``ReviewItem`` rows (the queue's index; the artifacts
-behind them are not read by the list).
+versus a plain view doing the same page query into a JsonResponse. The review queue holds
+``--rows`` pending ``ReviewItem`` rows (the queue's index; the artifacts behind them are
+not read by the list).
+
+The review queue pages by cursor: the benchmark first walks the whole queue by following
+``next`` (one walk per ordering), keeps every page's cursor, then fetches pages at random
+depths (``reviews``, ``reviews_riskiest``) and among the first 20 (``reviews_head``); the
+bare view runs the same keyset query. ``reviews_page`` measures the page-number mode
+(``?page=N``, count + OFFSET) that clients paging by number still get, at random depths.
 Runs in its own database (``revo_bench_api`` on the embedded PostgreSQL, or
 ``BENCH_DATABASE_URL``); the rows are kept for the next run.
 """
@@ -22,6 +28,7 @@ import sys
 import time
 import types
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -172,13 +179,14 @@ def ensure_review_items(tenant, rows: int) -> None:  # noqa: ANN001
 
 
 def bare_reviews(request):  # noqa: ANN001, ANN201
-    """The review queue without DRF: count, one page, JSON."""
+    """The review queue without DRF: by ``page``, count + one OFFSET page; by ``cursor``,
+    one keyset page. JSON either way."""
     from django.db.models import F
     from django.http import JsonResponse
 
+    from revo.api import keyset
     from revo.reviews.models import ReviewItem
 
-    page = int(request.GET.get("page", "1"))
     queryset = ReviewItem.objects.filter(status="pending_review")
     if request.GET.get("ordering") == "riskiest":
         queryset = queryset.order_by(
@@ -186,8 +194,16 @@ def bare_reviews(request):  # noqa: ANN001, ANN201
         )
     else:
         queryset = queryset.order_by("created_at", "id")
+    if "page" not in request.GET:
+        keys = keyset.sort_keys(queryset)
+        text = request.GET.get("cursor")
+        position = keyset.cursor_decode(keys, text).position if text else None
+        page = keyset.seek(queryset, keys, position)[: PAGE_SIZE + 1]
+        rows = list(page.values(*REVIEW_FIELDS))
+        return JsonResponse({"more": len(rows) > PAGE_SIZE, "results": rows[:PAGE_SIZE]})
+    page_number = int(request.GET["page"])
     count = queryset.count()
-    offset = (page - 1) * PAGE_SIZE
+    offset = (page_number - 1) * PAGE_SIZE
     rows = list(queryset.values(*REVIEW_FIELDS)[offset : offset + PAGE_SIZE])
     return JsonResponse({"count": count, "results": rows})
 
@@ -231,45 +247,68 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 TARGETS = {
-    # name: (API path, bare path, extra query parameters)
-    "users": ("/api/v1/users", "/bench/users", {}),
-    "reviews": ("/api/v1/reviews", "/bench/reviews", {}),
-    "reviews_riskiest": ("/api/v1/reviews", "/bench/reviews", {"ordering": "riskiest"}),
-    # what reviewers read: the head of the queue (pages 1-20), not deep OFFSETs
-    "reviews_head": ("/api/v1/reviews", "/bench/reviews", {}),
+    # name: (API path, bare path, extra query parameters, paging mode)
+    "users": ("/api/v1/users", "/bench/users", {}, "page"),
+    # cursor pages at random depths of the whole queue
+    "reviews": ("/api/v1/reviews", "/bench/reviews", {}, "cursor"),
+    "reviews_riskiest": ("/api/v1/reviews", "/bench/reviews", {"ordering": "riskiest"}, "cursor"),
+    # what reviewers read most: the head of the queue (pages 1-20)
+    "reviews_head": ("/api/v1/reviews", "/bench/reviews", {}, "cursor"),
+    # page numbers (count + OFFSET), kept for clients that page by number
+    "reviews_page": ("/api/v1/reviews", "/bench/reviews", {}, "page"),
 }
 HEAD_PAGES = 20
 
 
-def measure(client, name: str, sequence: list[int]) -> dict[str, float]:  # noqa: ANN001
+def walk_cursors(client, extra: dict[str, str]) -> list[str | None]:  # noqa: ANN001
+    """The cursor of every page of the queue in order (None for the first page), found by
+    following ``next`` from the first page to the last."""
+    from urllib.parse import parse_qs, urlsplit
+
+    cursors: list[str | None] = [None]
+    response = client.get("/api/v1/reviews", extra)
+    while True:
+        assert response.status_code == 200, response.content[:200]
+        link = response.json()["next"]
+        if link is None:
+            return cursors
+        cursors.append(parse_qs(urlsplit(link).query)["cursor"][0])
+        if len(cursors) % 500 == 0:
+            print(f"  walked {len(cursors)} pages ({extra or 'oldest'})", flush=True)
+        response = client.get(link)
+
+
+def measure(client, name: str, sequence: list[dict[str, Any]]) -> dict[str, float]:  # noqa: ANN001
+    """Each of ``sequence``'s query parameters (a page number or a cursor) against the API
+    and the bare view, interleaved."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    api_path, bare_path, extra = TARGETS[name]
+    api_path, bare_path, extra, _ = TARGETS[name]
 
-    def api(page: int) -> None:
-        response = client.get(api_path, {"page": page, **extra})
+    def api(params: dict[str, Any]) -> None:
+        response = client.get(api_path, {**params, **extra})
         assert response.status_code == 200, response.content[:200]
         assert len(response.json()["results"]) == PAGE_SIZE
 
-    def bare(page: int) -> None:
-        response = client.get(bare_path, {"page": page, **extra})
+    def bare(params: dict[str, Any]) -> None:
+        response = client.get(bare_path, {**params, **extra})
         assert response.status_code == 200
         assert len(response.json()["results"]) == PAGE_SIZE
 
-    for page in sequence[:20]:  # warm up
-        api(page)
-        bare(page)
+    for params in sequence[:20]:  # warm up
+        api(params)
+        bare(params)
     timings: dict[str, list[float]] = {"api": [], "bare": []}
-    for page in sequence:
+    for params in sequence:
         for kind, call in (("api", api), ("bare", bare)):
             started = time.perf_counter()
-            call(page)
+            call(params)
             timings[kind].append((time.perf_counter() - started) * 1000)
     queries = {}
     for kind, call in (("api", api), ("bare", bare)):
         with CaptureQueriesContext(connection) as captured:
-            call(sequence[0])
+            call(sequence[-1])
         queries[kind] = sum(1 for q in captured if not q["sql"].startswith("SET search_path"))
     stats = {
         kind: (statistics.median(values), percentile(values, 95))
@@ -311,15 +350,27 @@ def main() -> None:
     client = Client(HTTP_HOST=DOMAIN, HTTP_AUTHORIZATION=f"Bearer {token}")
     pages = max(1, args.rows // PAGE_SIZE)
     rng = random.Random(6)
-    sequence = [rng.randint(1, pages) for _ in range(args.requests)]
     names = [n for n in TARGETS if args.only is None or n.split("_")[0] == args.only]
-    head = [rng.randint(1, min(HEAD_PAGES, pages)) for _ in range(args.requests)]
-    results = {
-        name: measure(client, name, head if name.endswith("_head") else sequence) for name in names
-    }
+    walks: dict[str, list[str | None]] = {}
+    sequences: dict[str, list[dict[str, Any]]] = {}
+    for name in names:
+        _, _, extra, mode = TARGETS[name]
+        if mode == "page":
+            sequences[name] = [{"page": rng.randint(1, pages)} for _ in range(args.requests)]
+            continue
+        ordering = extra.get("ordering", "oldest")
+        if ordering not in walks:
+            walks[ordering] = walk_cursors(client, extra)
+        # full pages only: the last one may hold fewer rows
+        cursors = walks[ordering][: max(1, args.rows // PAGE_SIZE)]
+        depth = min(HEAD_PAGES, len(cursors)) if name.endswith("_head") else len(cursors)
+        picks = [cursors[rng.randrange(depth)] for _ in range(args.requests)]
+        sequences[name] = [{"cursor": c} if c else {} for c in picks]
+    results = {name: measure(client, name, sequences[name]) for name in names}
     for name, r in results.items():
+        mode = TARGETS[name][3]
         print(
-            f"RESULT list={name} rows={args.rows} page_size={PAGE_SIZE} "
+            f"RESULT list={name} mode={mode} rows={args.rows} page_size={PAGE_SIZE} "
             f"requests={args.requests} api_p50_ms={r['api_p50_ms']:.2f} "
             f"api_p95_ms={r['api_p95_ms']:.2f} bare_p50_ms={r['bare_p50_ms']:.2f} "
             f"bare_p95_ms={r['bare_p95_ms']:.2f} ratio_p50={r['ratio_p50']:.2f} "

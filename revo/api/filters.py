@@ -7,7 +7,10 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
 
 
 def to_utc(value: datetime) -> datetime:
@@ -29,3 +32,19 @@ class IsoUtcDateTimeFilter(django_filters.IsoDateTimeFilter):
     """``IsoDateTimeFilter`` whose value is normalised to UTC (bad values: 400)."""
 
     field_class = UtcIsoDateTimeField
+
+
+class TotalOrderingFilter(OrderingFilter):
+    """DRF's ``?ordering=`` ending on the primary key (in the direction of the last term)
+    when the client's terms do not include it: rows with equal values then keep one order,
+    so numbered pages neither repeat nor skip a row."""
+
+    def get_ordering(self, request: Request, queryset: QuerySet, view: Any) -> Any:
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        pk_names = {"pk", queryset.model._meta.pk.name}
+        terms = [term for term in ordering if isinstance(term, str)]
+        if len(terms) < len(ordering) or pk_names & {term.lstrip("-") for term in terms}:
+            return ordering
+        return [*ordering, "-pk" if terms[-1].startswith("-") else "pk"]

@@ -137,6 +137,15 @@ class ReviewableArtifact(FSMModelMixin, TimestampedModel):
 _REVIEW_OWN_FKS = frozenset({"created_by", "reviewed_by"})
 
 
+RISKIEST: tuple[Any, ...] = (
+    "status",
+    models.F("confidence").asc(nulls_first=True),
+    models.F("amount").desc(nulls_last=True),
+    "id",
+)
+RISKIEST_BY_TYPE: tuple[Any, ...] = ("status", "entity_type", *RISKIEST[1:])
+
+
 class ReviewItem(models.Model):
     """The review queue's index: one row per artifact of any type, kept in step with the
     artifact by the review services (same transaction), so the queue is one indexed table
@@ -172,17 +181,20 @@ class ReviewItem(models.Model):
             models.Index(fields=["status", "created_at", "id"], name="reviews_item_oldest"),
             models.Index(fields=["status", "confidence", "id"], name="reviews_item_confidence"),
             models.Index(fields=["status", "-amount", "id"], name="reviews_item_amount"),
-            models.Index(fields=["status", "entity_type", "created_at"], name="reviews_item_type"),
             # the agent filter's choices are read by skipping through this index
             models.Index(fields=["agent"], name="reviews_item_agent"),
             # riskiest first: lowest (or unknown) confidence, then the largest amount
+            models.Index(*RISKIEST, name="reviews_item_risk"),
+            # The API pages the queue by keyset (``WHERE (keys) > position ORDER BY keys
+            # LIMIT n``): each ordering, with or without the status and type filters, reads
+            # in the order of one of these indexes from the position on, never a sort.
             models.Index(
-                "status",
-                models.F("confidence").asc(nulls_first=True),
-                models.F("amount").desc(nulls_last=True),
-                "id",
-                name="reviews_item_risk",
+                fields=["status", "entity_type", "created_at", "id"],
+                name="reviews_item_type_oldest",
             ),
+            models.Index(*RISKIEST_BY_TYPE, name="reviews_item_type_risk"),
+            models.Index(fields=["created_at", "id"], name="reviews_item_all_oldest"),
+            models.Index(*RISKIEST[1:], name="reviews_item_all_risk"),
         ]
         permissions = [
             ("decide_outreach", "Can decide outreach messages"),

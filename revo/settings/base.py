@@ -163,13 +163,20 @@ CACHES = {
 
 # --------------------------------------------------------------------------- API
 
+# Reverse proxies in front of the app that append to X-Forwarded-For. 0: the header is
+# never trusted and the client is REMOTE_ADDR; N: the client is the N-th address from the
+# right. Keys the sign-in throttle (revo.api.throttling.client_address) and DRF's throttles.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ConfigError(f"TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["revo.api.authentication.TenantJWTAuthentication"],
     # Every view declares its permission; see revo.api.permissions.
     "DEFAULT_PERMISSION_CLASSES": ["revo.api.permissions.HasRequiredPermission"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "revo.api.filters.TotalOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -178,6 +185,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "revo.api.pagination.StandardPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "revo.api.errors.exception_handler",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

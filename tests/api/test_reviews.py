@@ -51,7 +51,8 @@ def test_the_queue_lists_pending_artifacts_with_their_review_columns(api_client,
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 1
+    assert [row["entity_id"] for row in body["results"]] == [draft.pk]
+    assert (body["next"], body["previous"]) == (None, None)
     row = body["results"][0]
     assert row["entity_type"] == "outreach"
     assert row["entity_id"] == draft.pk
@@ -77,7 +78,7 @@ def test_the_queue_page_costs_a_bounded_number_of_queries(
         response = api_client.get(URL, {"status": "all", "page_size": 50}, **viewer_headers)
 
     assert response.status_code == 200
-    assert response.json()["count"] == 6
+    assert len(response.json()["results"]) == 6
 
 
 @pytest.mark.parametrize(
@@ -403,7 +404,7 @@ def test_another_tenants_artifact_ids_are_not_found_here(
 
     assert detail.status_code == 404
     assert decision.status_code == 404
-    assert listing.json()["count"] == 0
+    assert listing.json()["results"] == []
     with in_other_tenant():
         assert item_of(foreign).status == ReviewStatus.PENDING_REVIEW
 

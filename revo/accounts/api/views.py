@@ -35,8 +35,9 @@ USERS_TAG = ["users"]
 
 
 class TokenObtainView(ApiView):
-    """Sign in with email and password; 5 failures per email and IP within 15 minutes
-    lock further attempts (429 with Retry-After)."""
+    """Sign in with email and password. Failures within 15 minutes lock further attempts
+    (429 with Retry-After) after 5 for one email from one address, 20 for one email from
+    any address, or 50 from one address for any email."""
 
     required_permission = PUBLIC
     authentication_classes: list[type] = []
@@ -53,7 +54,7 @@ class TokenObtainView(ApiView):
         data = TokenObtainInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"]
-        ip = request.META.get("REMOTE_ADDR", "")
+        ip = throttling.client_address(request.META)
         wait = throttling.login_retry_after(username=email, ip=ip)
         if wait is not None:
             raise Throttled(wait=wait, detail="Too many failed sign-in attempts.")

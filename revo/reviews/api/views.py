@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from revo.api.filters import IsoUtcDateTimeFilter
 from revo.api.idempotency import idempotent
+from revo.api.pagination import CursorOrPagePagination
 from revo.api.views import ApiView
 from revo.reviews import registry, selectors
 from revo.reviews.api.serializers import (
@@ -101,11 +102,15 @@ class ReviewFilter(django_filters.FilterSet):
 
 
 class ReviewListView(ApiView):
-    """The review queue: one row per artifact of any type (pending ones by default)."""
+    """The review queue: one row per artifact of any type (pending ones by default).
+
+    Paged by cursor: follow `next` and `previous` (a page costs the same at any depth).
+    Clients that page by number pass `page` and get `count` as well."""
 
     required_permission = "reviews.view_reviewitem"
     filter_backends = [DjangoFilterBackend]
     filterset_class = ReviewFilter
+    pagination_class = CursorOrPagePagination
 
     def get_queryset(self) -> QuerySet[ReviewItem]:
         return ReviewItem.objects.all()
