@@ -4,7 +4,6 @@ and the sweeper that rescues runs from lost messages and vanished workers."""
 from __future__ import annotations
 
 import logging
-import random
 import socket
 import time
 import uuid
@@ -14,8 +13,7 @@ from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from revo.accounts.models import User
@@ -23,13 +21,18 @@ from revo.accounts.roles import Role
 from revo.agents import base
 from revo.agents.lock_objects import agent_run_for_update, pipeline_run_for_update
 from revo.agents.models import (
-    ACTIVE_STATUSES,
     AgentRun,
-    AgentRunItem,
     PipelineRun,
     RunOverride,
     RunStatus,
     Trigger,
+)
+from revo.agents.run_support import (
+    ItemLog,
+    active_overlapping_run,
+    backoff_seconds,
+    done_in_this_attempt,
+    slice_seconds,
 )
 from revo.audit.services import transition_apply
 from revo.core import context as log_context
@@ -98,7 +101,7 @@ def agent_run_create(
     try:
         with transaction.atomic():
             if unless_active:
-                active = _active_overlapping_run(agent, (options or {}).get("phase"))
+                active = active_overlapping_run(agent, (options or {}).get("phase"))
                 if active is not None:
                     return Created(active, False)
             run = AgentRun.objects.create(
@@ -115,28 +118,6 @@ def agent_run_create(
         # Another request with the same key won the race: hand back its run.
         return Created(AgentRun.objects.get(idempotency_key=idempotency_key), False)
     return Created(run, True)
-
-
-_ALL_PHASES = {None, "", "all"}
-
-
-def _active_overlapping_run(agent: str, phase: str | None) -> AgentRun | None:
-    """The oldest active run of ``agent`` overlapping ``phase``. Serialised per tenant and
-    agent by a transaction-scoped advisory lock, so two schedules firing at once cannot
-    both see none."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(hashtext(%s))",
-            [f"revo.agent_run:{connection.schema_name}:{agent}"],
-        )
-    active = AgentRun.objects.filter(agent=agent, status__in=ACTIVE_STATUSES).order_by(
-        "queued_at", "id"
-    )
-    for run in active:
-        other = run.options.get("phase")
-        if phase in _ALL_PHASES or other in _ALL_PHASES or other == phase:
-            return run
-    return None
 
 
 def pipeline_run_create(
@@ -192,64 +173,6 @@ def _create_stage(pipeline: PipelineRun, index: int, *, enqueue: bool) -> AgentR
 # --------------------------------------------------------------------------- execution
 
 
-def backoff_seconds(attempt: int) -> float:
-    """Exponential backoff with full jitter: uniform in [0, base * 2**(attempt-1)], capped."""
-    ceiling = min(
-        settings.AGENT_RETRY_BACKOFF_MAX, settings.AGENT_RETRY_BACKOFF_BASE * 2 ** (attempt - 1)
-    )
-    return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
-
-
-class _ItemLog:
-    """Buffers per-item outcomes and flushes them in batches: one insert and one counter
-    update per batch, which also serves as the heartbeat and the cancellation check."""
-
-    def __init__(self, run: AgentRun, *, batch: int = 50, interval_s: float = 1.0) -> None:
-        self.run = run
-        self.batch = batch
-        self.interval_s = interval_s
-        self.pending: list[AgentRunItem] = []
-        self.counters = dict.fromkeys(
-            ("seen", "processed", "skipped", "failed", "artifacts_created", "auto_approved"), 0
-        )
-        self.last_flush = time.monotonic()
-        self.cancelled = False
-        self.added = 0
-
-    def add(self, item_type: str, item_id: str, result: base.ItemResult) -> None:
-        self.added += 1
-        self.pending.append(
-            AgentRunItem(
-                run=self.run,
-                item_type=item_type,
-                item_id=item_id,
-                outcome=result.outcome,
-                detail=result.detail,
-                error=result.error,
-                artifacts=result.artifacts,
-                attempt=self.run.attempts,
-            )
-        )
-        self.counters["seen"] += 1
-        self.counters[result.outcome] += 1
-        self.counters["artifacts_created"] += result.artifacts
-        self.counters["auto_approved"] += result.auto_approved
-        if len(self.pending) >= self.batch or time.monotonic() - self.last_flush > self.interval_s:
-            self.flush()
-
-    def flush(self) -> None:
-        with transaction.atomic():
-            if self.pending:
-                AgentRunItem.objects.bulk_create(self.pending)
-            updates = {k: F(k) + v for k, v in self.counters.items() if v}
-            AgentRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now(), **updates)
-        status = AgentRun.objects.values_list("status", flat=True).get(pk=self.run.pk)
-        self.cancelled = status == RunStatus.CANCELLED
-        self.pending = []
-        self.counters = dict.fromkeys(self.counters, 0)
-        self.last_flush = time.monotonic()
-
-
 @dataclass(frozen=True)
 class ExecutionOutcome:
     run: AgentRun
@@ -296,10 +219,10 @@ def agent_run_execute(
     if run is None:
         return ExecutionOutcome(AgentRun.objects.get(run_id=run_id), executed=False)
     agent = base.get_agent(run.agent)
-    item_log = _ItemLog(run)
+    item_log = ItemLog(run)
     # On a worker the run works for one time slice, then hands itself back (in-process
     # ``--sync`` runs have no time limit and go on to the end).
-    slice_ends = None if run.options.get("sync") else time.monotonic() + _slice_seconds()
+    slice_ends = None if run.options.get("sync") else time.monotonic() + slice_seconds()
 
     def on_item(item_type: str, item_id: str, result: base.ItemResult) -> None:
         item_log.add(item_type, item_id, result)
@@ -316,7 +239,7 @@ def agent_run_execute(
         options=run.options,
         on_item=on_item,
         should_stop=lambda: item_log.cancelled or slice_used(),
-        done=_done_in_this_attempt(run),
+        done=done_in_this_attempt(run),
         concurrency=settings.AGENT_ITEM_CONCURRENCY,
     )
     with log_context.bind(run_id=run.run_id, agent=run.agent):
@@ -334,17 +257,6 @@ def agent_run_execute(
         if result.stopped and not item_log.cancelled:
             return _hand_back(run, reason=f"time slice used after {item_log.added} item(s)")
         return _after_success(run, result)
-
-
-def _slice_seconds() -> float:
-    return float(settings.AGENT_RUN_SLICE_SECONDS)
-
-
-def _done_in_this_attempt(run: AgentRun) -> frozenset[str]:
-    """Items an earlier slice of this attempt recorded (a new attempt retries failed ones)."""
-    return frozenset(
-        AgentRunItem.objects.filter(run=run, attempt=run.attempts).values_list("item_id", flat=True)
-    )
 
 
 def _hand_back(run: AgentRun, *, reason: str) -> ExecutionOutcome:
