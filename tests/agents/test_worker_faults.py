@@ -1,8 +1,8 @@
 """Faults around SDR runs executed by a real Celery worker subprocess (``tests/workers.py``)
 over the fake Ollama server: a model server that fails then recovers, retries exhausted and
-a re-drive, a long run going on in time slices, a worker killed mid-run, Redis restarted
-mid-run, a run enqueued twice, and a task sent without a tenant. Every lead must end up
-scored once and drafted once."""
+a re-drive, a long run going on in time slices, a warm shutdown mid-run, a worker killed
+mid-run, Redis restarted mid-run, a run enqueued twice, and a task sent without a tenant.
+Every lead must end up scored once and drafted once."""
 
 # ruff: noqa: F811 - the worker fixtures are imported into this module by name
 from __future__ import annotations
@@ -184,6 +184,35 @@ def test_a_long_run_goes_on_in_time_slices_on_the_worker_and_touches_each_lead_o
     assert run_transitions(done, "hand_back") >= 2
     assert each_lead_once_problems(leads) == []
     assert AgentRunItem.objects.filter(run=done).count() == 40
+
+
+@pytest.mark.slow
+def test_a_warm_shutdown_mid_run_waits_one_slice_and_the_next_worker_goes_on(
+    committed_tenant, celery_worker, model_server
+):
+    # given 60 leads at about 0.2 s each (two model calls), one-second time slices
+    reference_data()
+    leads = _leads(60)
+    model_server.chat_content.delay = 0.1
+    env = agent_worker_env(model_server.url, AGENT_RUN_SLICE_SECONDS="1")
+    first = celery_worker(queues=[SDR_QUEUE], env=env)
+    run = _sdr_run()
+    wait_until(lambda: _processed_so_far(run, 5), timeout=30)
+
+    # when the worker is asked to stop (SIGTERM: finish the task in hand, then exit)
+    first.stop()
+
+    # then it left cleanly at the end of its slice, with the run handed back, not finished
+    assert first.process.returncode == 0, first.log()[-2000:]
+    paused = AgentRun.objects.get(pk=run.pk)
+    assert paused.status == "queued"
+    assert paused.processed < len(leads)
+
+    # and the next worker goes on with the same attempt, every lead done once
+    celery_worker(queues=[SDR_QUEUE], env=env)
+    done = wait_for_run(run, "succeeded", "dead", timeout=90)
+    assert (done.status, done.attempts, done.processed) == ("succeeded", 1, 60)
+    assert each_lead_once_problems(leads) == []
 
 
 @pytest.mark.slow
