@@ -7,8 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.forms.models import construct_instance
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -20,8 +19,7 @@ from revo.agents.services_settings import (
     agent_settings_update,
 )
 from revo.audit.selectors import history_for
-
-_CHANGE_URL = "admin:agents_agentsettings_change"
+from revo.core.admin import SingletonAdmin
 
 
 class AgentSettingsForm(forms.ModelForm):
@@ -45,12 +43,8 @@ class AgentSettingsForm(forms.ModelForm):
         self.instance = construct_instance(self, self.instance, self._meta.fields)
 
 
-def _singleton() -> AgentSettings | None:
-    return AgentSettings.objects.filter(singleton=True).first()
-
-
 @admin.register(AgentSettings)
-class AgentSettingsAdmin(admin.ModelAdmin):
+class AgentSettingsAdmin(SingletonAdmin):
     form = AgentSettingsForm
     readonly_fields = ("updated_at", "history")
     fieldsets = (
@@ -100,33 +94,8 @@ class AgentSettingsAdmin(admin.ModelAdmin):
             return False
         # asked once per page by the sidebar and again by the views: one query a request
         if not hasattr(request, "_agent_settings_stored"):
-            request._agent_settings_stored = _singleton() is not None
+            request._agent_settings_stored = self.singleton() is not None
         return not request._agent_settings_stored
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        """A singleton has no list: go straight to the one row (or to adding it)."""
-        existing = _singleton()
-        if existing is not None:
-            return HttpResponseRedirect(reverse(_CHANGE_URL, args=[existing.pk]))
-        if self.has_add_permission(request):
-            return HttpResponseRedirect(reverse("admin:agents_agentsettings_add"))
-        return super().changelist_view(request, extra_context)
-
-    def add_view(
-        self,
-        request: HttpRequest,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        existing = _singleton()
-        if existing is not None:
-            return HttpResponseRedirect(reverse(_CHANGE_URL, args=[existing.pk]))
-        return super().add_view(request, form_url, extra_context)
 
     def save_model(
         self, request: HttpRequest, obj: AgentSettings, form: forms.ModelForm, change: bool

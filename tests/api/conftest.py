@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import schema_context
 
@@ -46,3 +48,15 @@ def committed_admin_token(result: ProvisionResult) -> str:
     with schema_context(result.tenant.schema_name):
         admin = User.objects.get(pk=result.admin.pk)
         return access_token_issue(user=admin)
+
+
+@pytest.fixture
+def clean_login_counters() -> Iterator[None]:
+    """Forget this session's sign-in failure counters afterwards (only those: Redis is
+    shared with other sessions)."""
+    yield
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    client = cache._cache.get_client()
+    keys = list(client.scan_iter(match=f"*:{prefix}:*:api:login-failures:*"))
+    if keys:
+        client.delete(*keys)

@@ -5,7 +5,6 @@ from datetime import timedelta
 import jwt
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -21,15 +20,7 @@ LOGOUT_URL = "/api/v1/auth/logout"
 ME_URL = "/api/v1/auth/me"
 
 
-@pytest.fixture(autouse=True)
-def _clean_login_counters():  # noqa: ANN202
-    """Forget this session's sign-in failure counters (only those: Redis is shared)."""
-    yield
-    prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    client = cache._cache.get_client()
-    keys = list(client.scan_iter(match=f"*:{prefix}:*:api:login-failures:*"))
-    if keys:
-        client.delete(*keys)
+pytestmark = pytest.mark.usefixtures("clean_login_counters")
 
 
 def _sign_in(client, email: str, password: str = DEFAULT_PASSWORD):  # noqa: ANN001, ANN202

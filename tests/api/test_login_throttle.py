@@ -5,8 +5,6 @@ limits beside the account-and-address one."""
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from revo.accounts.roles import Role
@@ -17,15 +15,7 @@ TOKEN_URL = "/api/v1/auth/token"
 PROXY = "10.0.0.1"
 
 
-@pytest.fixture(autouse=True)
-def _clean_login_counters():  # noqa: ANN202
-    """Forget this session's sign-in failure counters (only those: Redis is shared)."""
-    yield
-    prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    client = cache._cache.get_client()
-    keys = list(client.scan_iter(match=f"*:{prefix}:*:api:login-failures:*"))
-    if keys:
-        client.delete(*keys)
+pytestmark = pytest.mark.usefixtures("clean_login_counters")
 
 
 def _client(remote: str = PROXY, forwarded: str | None = None) -> APIClient:
