@@ -67,6 +67,8 @@ class AgentContext:
     done: frozenset[str] = frozenset()
     # Items processed at once by threads of this process (1: one after the other).
     concurrency: int = 1
+    # Called once the items are selected, with how many this attempt processes in all.
+    on_selected: Callable[[int], None] | None = None
 
     @property
     def run_id(self) -> Any:
@@ -118,8 +120,11 @@ class BaseAgent(ABC):
             selected = self.select(context)
             if context.done:
                 selected = [item for item in selected if str(item) not in context.done]
+            selected = list(selected)
             if context.limit is not None:
-                selected = list(selected)[: max(0, context.limit - len(context.done))]
+                selected = selected[: max(0, context.limit - len(context.done))]
+            if context.on_selected is not None:
+                context.on_selected(len(context.done) + len(selected))
 
             def record(item_id: Any, item_result: ItemResult) -> None:
                 result.add(item_result)

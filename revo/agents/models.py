@@ -157,6 +157,11 @@ class AgentRun(RunBase):
     failed = models.PositiveIntegerField(default=0)
     artifacts_created = models.PositiveIntegerField(default=0)
     auto_approved = models.PositiveIntegerField(default=0)
+    items_total = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Items the current attempt set out to process (known once it started).",
+    )
 
     class Meta:
         ordering = ["-queued_at"]

@@ -7,6 +7,7 @@ import logging
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -210,6 +211,7 @@ def agent_run_execute(
     run_id: str,
     worker: str | None = None,
     progress: base.ProgressCallback | None = None,
+    on_selected: Callable[[AgentRun, int], None] | None = None,
 ) -> ExecutionOutcome:
     """Execute one agent run (the Celery task and ``run_pipeline --sync`` both call this).
     Idempotent: a run that is not queued (already done, or running elsewhere) is left alone.
@@ -229,6 +231,12 @@ def agent_run_execute(
         if progress is not None:
             progress(run, item_type, item_id, result)
 
+    def selected(total: int) -> None:
+        AgentRun.objects.filter(pk=run.pk).update(items_total=total)
+        run.items_total = total
+        if on_selected is not None:
+            on_selected(run, total)
+
     def slice_used() -> bool:
         # At least one item per slice, so a run always moves on.
         return slice_ends is not None and item_log.added > 0 and time.monotonic() >= slice_ends
@@ -241,6 +249,7 @@ def agent_run_execute(
         should_stop=lambda: item_log.cancelled or slice_used(),
         done=done_in_this_attempt(run),
         concurrency=settings.AGENT_ITEM_CONCURRENCY,
+        on_selected=selected,
     )
     with log_context.bind(run_id=run.run_id, agent=run.agent):
         try:

@@ -47,6 +47,7 @@ def test_a_run_hands_itself_back_after_its_slice_and_goes_on_where_it_stopped(
 
     assert first.handed_back is True
     assert (first.run.status, first.run.attempts) == ("queued", 0)
+    assert AgentRun.objects.get(pk=run.pk).items_total == 3
     assert len(enqueued) == 1  # sent again at once, after commit
     assert scripted_agent.processed == ["a"]
 
@@ -81,7 +82,7 @@ def test_the_limit_counts_the_items_of_every_slice(tenant, scripted_agent, one_i
     _execute(run)
 
     done = AgentRun.objects.get(pk=run.pk)
-    assert (done.status, done.seen) == ("succeeded", 2)
+    assert (done.status, done.seen, done.items_total) == ("succeeded", 2, 2)
     assert scripted_agent.processed == ["a", "b"]
 
 

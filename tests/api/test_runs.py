@@ -278,6 +278,7 @@ def test_a_runs_detail_has_counters_failures_and_llm_usage(api_client, agents, h
     assert body["kind"] == "agent"
     assert body["status"] == "succeeded"
     assert (body["seen"], body["processed"], body["failed"]) == (3, 1, 2)
+    assert (body["items_done"], body["items_total"]) == (3, 3)
     assert body["attempts"] == 1
     assert body["duration_s"] is not None
     assert [item["item_id"] for item in body["failed_items"]] == ["boom", "refused"]

@@ -81,6 +81,10 @@ class AgentRunOutputSerializer(_RunFields):
     failed = serializers.IntegerField()
     artifacts_created = serializers.IntegerField()
     auto_approved = serializers.IntegerField()
+    items_total = serializers.IntegerField(
+        allow_null=True,
+        help_text="Items the current attempt set out to process; null until it started.",
+    )
 
 
 class PipelineRunOutputSerializer(_RunFields):
@@ -158,6 +162,9 @@ class AgentRunDetailSerializer(AgentRunOutputSerializer):
     error_payload = serializers.DictField()
     heartbeat_at = serializers.DateTimeField(allow_null=True)
     worker = serializers.CharField(allow_blank=True)
+    items_done = serializers.IntegerField(
+        help_text="Items the current attempt has recorded (progress: items_done / items_total)."
+    )
     failed_items = FailedItemSerializer(many=True, help_text="Up to 100, oldest first.")
     llm_usage = LLMUsageSerializer()
     overrides = OverrideSerializer(many=True)

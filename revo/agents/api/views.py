@@ -207,6 +207,7 @@ def _agent_run_detail(run: AgentRun) -> dict[str, Any]:
             {
                 **{f: getattr(run, f) for f in _RUN_ATTRS},
                 "failed_items": failed,
+                "items_done": run.items.filter(attempt=run.attempts).count(),
                 "llm_usage": _usage_total([usage]),
                 "overrides": run.overrides.select_related("by_user").order_by("at"),
             }
@@ -236,6 +237,7 @@ _RUN_ATTRS = (
     "failed",
     "artifacts_created",
     "auto_approved",
+    "items_total",
     "options",
     "error_payload",
     "heartbeat_at",

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-import sys
 import time
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import (
+    BaseCommand,
+    CommandError,
+    CommandParser,
+    OutputWrapper,
+)
 from django_tenants.utils import tenant_context
 
 from revo.agents import base, services
-from revo.agents.models import ACTIVE_STATUSES, AgentRun, PipelineRun, RunStatus
+from revo.agents.models import ACTIVE_STATUSES, AgentRun, AgentRunItem, PipelineRun, RunStatus
 from revo.agents.selectors import llm_usage_by_run, runs_for_pipeline
 from revo.core.exceptions import DomainError
 from revo.tenancy.models import Tenant
@@ -70,21 +74,13 @@ class Command(BaseCommand):
             run = runs_for_pipeline(pipeline).filter(status=RunStatus.QUEUED).first()
             if run is None:
                 return
-            self.stdout.write(f"\n{run.agent}:")
-            services.agent_run_execute(run_id=str(run.run_id), progress=self._progress)
-            self._progress_done()
-
-    def _progress(self, run: AgentRun, item_type: str, item_id: str, result) -> None:  # noqa: ANN001
-        self._count = getattr(self, "_count", 0) + 1
-        mark = {"processed": ".", "skipped": "-", "failed": "x"}.get(result.outcome, "?")
-        self.stdout.write(mark, ending="")
-        if self._count % 60 == 0:
-            self.stdout.write(f" {self._count}")
-        sys.stdout.flush()
-
-    def _progress_done(self) -> None:
-        self.stdout.write(f" {getattr(self, '_count', 0)} item(s)")
-        self._count = 0
+            bar = ProgressBar(self.stdout, label=run.agent, live=self.stdout.isatty())
+            services.agent_run_execute(
+                run_id=str(run.run_id),
+                progress=bar.on_item,
+                on_selected=bar.on_selected,
+            )
+            bar.finish()
 
     # -- on the workers ---------------------------------------------------------------------
 
@@ -94,10 +90,7 @@ class Command(BaseCommand):
         while time.monotonic() < deadline:
             pipeline.refresh_from_db()
             runs = list(runs_for_pipeline(pipeline))
-            line = (
-                "  ".join(f"{r.agent}: {r.status} {r.seen} seen" for r in runs)
-                or "waiting for a worker"
-            )
+            line = "  ".join(_run_progress(r) for r in runs) or "waiting for a worker"
             if line != last_line:
                 self.stdout.write(f"[{pipeline.status}] {line}")
                 last_line = line
@@ -132,3 +125,53 @@ class Command(BaseCommand):
         for run in runs:
             if run.error_payload:
                 self.stderr.write(f"{run.agent}: {run.error_payload.get('message', '')}")
+
+
+def _run_progress(run: AgentRun) -> str:
+    """``sdr: running 27/54`` (this attempt's items recorded / selected)."""
+    if run.items_total is None:
+        return f"{run.agent}: {run.status}"
+    done = AgentRunItem.objects.filter(run=run, attempt=run.attempts).count()
+    return f"{run.agent}: {run.status} {done}/{run.items_total}"
+
+
+class ProgressBar:
+    """One line per stage, ``sdr [########----------] 27/54  processed 25  skipped 1
+    failed 1``: redrawn in place on a terminal, written once when the stage ends elsewhere
+    (logs, CI)."""
+
+    WIDTH = 30
+
+    def __init__(self, out: OutputWrapper, *, label: str, live: bool) -> None:
+        self.out = out
+        self.label = label
+        self.live = live
+        self.total: int | None = None
+        self.counts = dict.fromkeys(("processed", "skipped", "failed"), 0)
+
+    def on_selected(self, run: AgentRun, total: int) -> None:
+        self.total = total
+        self._draw()
+
+    def on_item(self, run: AgentRun, item_type: str, item_id: str, result: object) -> None:
+        outcome = result.outcome
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        self._draw()
+
+    def finish(self) -> None:
+        self._draw(final=True)
+
+    def _line(self) -> str:
+        done = sum(self.counts.values())
+        total = self.total if self.total is not None else done
+        filled = self.WIDTH if not total else min(self.WIDTH, self.WIDTH * done // total)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        counts = "  ".join(f"{name} {n}" for name, n in self.counts.items())
+        return f"{self.label:<12}[{bar}] {done}/{total}  {counts}"
+
+    def _draw(self, *, final: bool = False) -> None:
+        if self.live:
+            self.out.write("\r" + self._line(), ending="\n" if final else "")
+            self.out.flush()
+        elif final:
+            self.out.write(self._line())
