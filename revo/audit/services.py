@@ -82,9 +82,11 @@ def record_creation(
     by: Any = None,
     run_id: uuid.UUID | str | None = None,
     reason: str = "",
+    also: Iterable[StateTransition] = (),
 ) -> StateTransition:
-    """The first history row of an object: created in its initial state."""
-    return StateTransition.objects.create(
+    """The first history row of an object: created in its initial state. ``also``: other
+    unsaved history rows of the same transaction, inserted in the same statement."""
+    row = StateTransition(
         content_type=ContentType.objects.get_for_model(type(instance)),
         object_id=str(instance.pk),
         field=field,
@@ -95,3 +97,9 @@ def record_creation(
         by_run_id=run_id,
         reason=reason,
     )
+    others = list(also)
+    if others:
+        StateTransition.objects.bulk_create([*others, row])  # in the order they happened
+    else:
+        row.save(force_insert=True)
+    return row

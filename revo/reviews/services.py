@@ -13,6 +13,7 @@ from django.db import OperationalError, transaction
 
 from revo.accounts.models import User
 from revo.accounts.roles import Role, role_has_permission
+from revo.audit.models import StateTransition
 from revo.audit.services import record_creation, transition_apply
 from revo.core.exceptions import (
     Conflict,
@@ -93,16 +94,18 @@ def review_submit_within(
     artifact: ReviewableArtifact,
     by: User | None = None,
     run_id: uuid.UUID | str | None = None,
+    also_audit: Iterable[StateTransition] = (),
 ) -> ReviewItem:
     """``review_submit`` for a service that already holds the write transaction the
     artifact was created in (call it inside that ``transaction.atomic()``): no savepoint of
-    its own, a failure rolls back the caller's transaction."""
+    its own, a failure rolls back the caller's transaction. ``also_audit``: unsaved history
+    rows of the same transaction, written in the same statement as the artifact's first."""
     if registry.artifact_type_for_model(type(artifact)) is None:
         raise ValueError(f"{type(artifact).__name__} is not a registered artifact type")
     if not artifact.ai_original:
         artifact.ai_original = review_original_values(artifact=artifact)
         artifact.save(update_fields=["ai_original", "updated_at"])
-    record_creation(instance=artifact, field="review_status", by=by, run_id=run_id)
+    record_creation(instance=artifact, field="review_status", by=by, run_id=run_id, also=also_audit)
     # One upsert (INSERT .. ON CONFLICT DO UPDATE) instead of a locked read and an insert.
     fields = _item_fields(artifact)
     (item,) = ReviewItem.objects.bulk_create(

@@ -32,6 +32,7 @@ def test_writes_the_score_and_the_draft_together(tenant):
     assert outcome.message.to_email == "ada@example.com"
     assert ReviewItem.objects.filter(object_id=outcome.message.pk, entity_type="outreach").exists()
     assert [row.transition for row in history_for(stored)][-1] == "score_set"
+    assert [row.to_state for row in history_for(outcome.message)] == ["pending_review"]
 
 
 def test_a_second_call_writes_nothing_more(tenant):
@@ -61,6 +62,7 @@ def test_a_lead_that_moved_on_keeps_its_score_but_gets_no_draft(tenant, transiti
     assert (outcome.scored, outcome.message) == (True, None)
     assert outcome.skipped == f"lead is {stored.status}"
     assert stored.score == 55
+    assert [row.to_state for row in history_for(stored) if row.field == "score"] == ["55"]
     assert not OutreachMessage.objects.filter(lead=lead).exists()
 
 

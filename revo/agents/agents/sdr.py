@@ -51,6 +51,10 @@ def _live_drafts(lead_ref: Any) -> Any:
     return OutreachMessage.objects.filter(lead=lead_ref).exclude(review_status__in=DEAD_DRAFT)
 
 
+def _has_first_touch() -> Exists:
+    return Exists(_live_drafts(OuterRef("pk")).filter(sequence_step=1))
+
+
 def _stopping_replies(lead_ref: Any) -> Any:
     """Replies that end a follow-up sequence: any but an out-of-office notice or a "not
     now" (that one pauses the sequence until the lead's ``next_follow_up_at``)."""
@@ -94,6 +98,8 @@ class SDRAgent(base.BaseAgent):
 
     def __init__(self) -> None:
         self._run_settings: tuple[base.AgentContext, AgentSettings] | None = None
+        # Whether each selected new lead had a live first touch when it was selected.
+        self._first_touch_at_selection: dict[int, bool] = {}
 
     def _settings(self, context: base.AgentContext) -> AgentSettings:
         """The tenant's agent settings, read once per run (an agent object serves one run)."""
@@ -124,13 +130,15 @@ class SDRAgent(base.BaseAgent):
         )
 
     def _new_leads(self) -> list[int]:
-        has_first_touch = Exists(_live_drafts(OuterRef("pk")).filter(sequence_step=1))
-        return list(
+        rows = (
             Lead.objects.filter(status=LeadStatus.NEW)
-            .filter(Q(scored_at__isnull=True) | ~has_first_touch)
+            .annotate(has_first_touch=_has_first_touch())
+            .filter(Q(scored_at__isnull=True) | Q(has_first_touch=False))
             .order_by("created_at", "id")
-            .values_list("pk", flat=True)
+            .values_list("pk", "has_first_touch")
         )
+        self._first_touch_at_selection = dict(rows)
+        return list(self._first_touch_at_selection)
 
     def _follow_ups(self, context: base.AgentContext) -> list[int]:
         now = context.now
@@ -174,16 +182,20 @@ class SDRAgent(base.BaseAgent):
         """Score and first-touch draft: both model calls first (no transaction open), then
         one write transaction under the lead's lock that re-checks what still applies."""
         settings = self._settings(context)
-        lead = (
-            Lead.objects.filter(pk=pk)
-            .annotate(has_first_touch=Exists(_live_drafts(OuterRef("pk")).filter(sequence_step=1)))
-            .first()
-        )
+        lead = Lead.objects.filter(pk=pk).first()
         if lead is None:
             raise NotFound(f"lead {pk} does not exist")
         if lead.status != LeadStatus.NEW:
             return base.ItemResult.skipped(f"lead is {lead.status}")
         needs_score = lead.scored_at is None
+        # A lead still unscored has not been worked on by an agent since it was selected (the
+        # score is written with or before the draft): the selection's answer is used. A
+        # first touch drafted by hand meanwhile costs a discarded draft: the write re-checks.
+        known = self._first_touch_at_selection.get(pk)
+        if needs_score and known is not None:
+            lead.has_first_touch = known
+        else:
+            lead.has_first_touch = _live_drafts(lead).filter(sequence_step=1).exists()
         if not needs_score and lead.has_first_touch:
             return base.ItemResult.skipped("already scored and drafted")
         facts = lead_facts(lead)

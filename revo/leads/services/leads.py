@@ -62,8 +62,9 @@ def _audit_row(
     run_id: RunId,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    save: bool = True,
 ) -> StateTransition:
-    return StateTransition.objects.create(
+    row = StateTransition(
         content_type=ContentType.objects.get_for_model(Lead),
         object_id=str(lead.pk),
         field=field,
@@ -75,6 +76,9 @@ def _audit_row(
         reason=reason,
         data=data or {},
     )
+    if save:
+        row.save(force_insert=True)
+    return row
 
 
 # -- leads ------------------------------------------------------------------------------------
@@ -200,7 +204,9 @@ def lead_score_set(
 ) -> Lead:
     """Set the lead's score (0–100) and the reasons behind it; the change is audited."""
     score, cleaned = _score_clean(score, reasons)
-    return _score_write(lead_lock(lead.pk), score, cleaned, by, run_id)
+    locked = lead_lock(lead.pk)
+    _score_write(locked, score, cleaned, by, run_id)
+    return locked
 
 
 def _score_clean(score: Any, reasons: Iterable[str]) -> tuple[int, list[str]]:
@@ -213,14 +219,22 @@ def _score_clean(score: Any, reasons: Iterable[str]) -> tuple[int, list[str]]:
 
 
 def _score_write(
-    locked: Lead, score: int, reasons: list[str], by: User | None, run_id: RunId
-) -> Lead:
+    locked: Lead,
+    score: int,
+    reasons: list[str],
+    by: User | None,
+    run_id: RunId,
+    *,
+    save_audit: bool = True,
+) -> StateTransition:
+    """Write the score to the locked lead; its history row, saved unless the caller writes
+    it together with others (``save_audit=False``, same transaction)."""
     previous = locked.score
     locked.score = score
     locked.score_reasons = reasons
     locked.scored_at = timezone.now()
     locked.save(update_fields=["score", "score_reasons", "scored_at", "updated_at"])
-    _audit_row(
+    return _audit_row(
         lead=locked,
         field="score",
         transition="score_set",
@@ -229,8 +243,8 @@ def _score_write(
         by=by,
         run_id=run_id,
         data={"reasons": reasons},
+        save=save_audit,
     )
-    return locked
 
 
 @transaction.atomic

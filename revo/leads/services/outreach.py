@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from revo.accounts.models import User
+from revo.audit.models import StateTransition
 from revo.core.exceptions import Conflict, InvalidInput
 from revo.leads.lock_objects import lead_lock
 from revo.leads.models import (
@@ -109,7 +110,12 @@ def _live_step_exists(locked: Lead, sequence_step: int) -> bool:
 
 
 def _draft_insert(
-    locked: Lead, draft: OutreachDraft, *, by: User | None, run_id: RunId
+    locked: Lead,
+    draft: OutreachDraft,
+    *,
+    by: User | None,
+    run_id: RunId,
+    also_audit: list[StateTransition] | tuple = (),
 ) -> OutreachMessage:
     message = OutreachMessage(
         lead=locked,
@@ -127,7 +133,7 @@ def _draft_insert(
     )
     message.ai_original = review_original_values(artifact=message)
     message.save(force_insert=True)
-    review_submit_within(artifact=message, by=by, run_id=run_id)
+    review_submit_within(artifact=message, by=by, run_id=run_id, also_audit=also_audit)
     return message
 
 
@@ -163,13 +169,19 @@ def lead_first_touch_record(
     locked = lead_lock(lead.pk)
     # The score describes the lead's fit: kept even when the lead moved on meanwhile.
     scored = cleaned_score is not None and locked.scored_at is None
-    if scored:
-        _score_write(locked, *cleaned_score, by, run_id)
+    score_history = (
+        _score_write(locked, *cleaned_score, by, run_id, save_audit=False) if scored else None
+    )
+    skipped = ""
     if locked.status != LeadStatus.NEW:
-        return FirstTouchOutcome(locked, scored, None, f"lead is {locked.status}")
-    if cleaned_draft is None:
-        return FirstTouchOutcome(locked, scored, None)
-    if _live_step_exists(locked, 1):
-        return FirstTouchOutcome(locked, scored, None, "first touch drafted meanwhile")
-    message = _draft_insert(locked, cleaned_draft, by=by, run_id=run_id)
+        skipped = f"lead is {locked.status}"
+    elif cleaned_draft is not None and _live_step_exists(locked, 1):
+        skipped = "first touch drafted meanwhile"
+    if skipped or cleaned_draft is None:
+        if score_history is not None:
+            score_history.save(force_insert=True)
+        return FirstTouchOutcome(locked, scored, None, skipped)
+    # The draft's first history row and the score's go in together (one INSERT).
+    also = [score_history] if score_history is not None else []
+    message = _draft_insert(locked, cleaned_draft, by=by, run_id=run_id, also_audit=also)
     return FirstTouchOutcome(locked, scored, message)
