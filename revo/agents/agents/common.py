@@ -14,7 +14,7 @@ from django.db import connection
 
 from revo.agents.models import AgentSettings
 from revo.core.exceptions import InvalidInput
-from revo.llm.approval import auto_approval_decide
+from revo.llm.approval import AutoApprovalDecision, auto_approval_decide
 from revo.llm.generate import LLMResult
 from revo.llm.models import AutoApprovalRule
 from revo.reviews.models import ReviewableArtifact
@@ -184,10 +184,37 @@ def auto_approve_if_allowed(
     passed and the rule for ``action_type`` agrees (confidence, amount, sampling). Runs
     inside the caller's write transaction. ``basis`` names what else allowed it (e.g. the
     dunning level's policy) and is recorded with the rule's reason."""
-    if flags or not result.validators_passed:
-        return False
+    return auto_approval_apply(
+        artifact=artifact,
+        action_type=action_type,
+        result=result,
+        flags=flags,
+        run_id=run_id,
+        amount=amount,
+        currency=currency,
+        basis=basis,
+    ).auto_approve
+
+
+def auto_approval_apply(
+    *,
+    artifact: ReviewableArtifact,
+    action_type: str,
+    result: LLMResult,
+    flags: list[str],
+    run_id: Any,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    basis: str = "",
+) -> AutoApprovalDecision:
+    """``auto_approve_if_allowed`` with the gate's decision, whose reason says why an
+    artifact went to review (flags, validators, no rule, confidence, amount, sampling)."""
+    if flags:
+        return AutoApprovalDecision(False, "flagged for review")
+    if not result.validators_passed:
+        return AutoApprovalDecision(False, "validators did not pass")
     if not action_type.startswith("contract") and not _rule_enabled(action_type, run_id):
-        return False  # the gate's answer without a rule: review
+        return AutoApprovalDecision(False, f"no enabled auto-approval rule for {action_type}")
     decision = auto_approval_decide(
         action_type=action_type,
         confidence=result.confidence,
@@ -196,7 +223,7 @@ def auto_approve_if_allowed(
         validators_passed=result.validators_passed,
     )
     if not decision.auto_approve:
-        return False
+        return decision
     reason = f"{decision.reason}; {basis}" if basis else decision.reason
     review_auto_approve(artifact=artifact, run_id=run_id, reason=reason)
-    return True
+    return decision

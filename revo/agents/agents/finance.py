@@ -34,7 +34,7 @@ from django.db.models import Exists, OuterRef
 from revo.agents import base
 from revo.agents.agents.common import (
     agent_settings,
-    auto_approve_if_allowed,
+    auto_approval_apply,
     finance_sender,
     finding_flags,
     injection_flags,
@@ -95,7 +95,7 @@ def dunning_auto_approve_if_allowed(
     if refusal:
         return False, refusal
     amount, currency = notice.review_amount()
-    approved = auto_approve_if_allowed(
+    decision = auto_approval_apply(
         artifact=notice,
         action_type=dunning_action_type(level),
         result=result,
@@ -105,11 +105,7 @@ def dunning_auto_approve_if_allowed(
         currency=currency,
         basis=dunning_level_auto_approval_basis(level),
     )
-    if approved:
-        return True, ""
-    if notice.flagged_reasons:
-        return False, "flagged for review"
-    return False, f"the tenant's {dunning_action_type(level)} rule did not approve it"
+    return decision.auto_approve, "" if decision.auto_approve else decision.reason
 
 
 @base.register
