@@ -169,33 +169,6 @@ def _rule_enabled(action_type: str, run_id: Any) -> bool:
     return _run_rules.enabled[action_type]
 
 
-def auto_approve_if_allowed(
-    *,
-    artifact: ReviewableArtifact,
-    action_type: str,
-    result: LLMResult,
-    flags: list[str],
-    run_id: Any,
-    amount: Decimal | None = None,
-    currency: str | None = None,
-    basis: str = "",
-) -> bool:
-    """Approve ``artifact`` by the tenant's rules when it has no flags, the validators
-    passed and the rule for ``action_type`` agrees (confidence, amount, sampling). Runs
-    inside the caller's write transaction. ``basis`` names what else allowed it (e.g. the
-    dunning level's policy) and is recorded with the rule's reason."""
-    return auto_approval_apply(
-        artifact=artifact,
-        action_type=action_type,
-        result=result,
-        flags=flags,
-        run_id=run_id,
-        amount=amount,
-        currency=currency,
-        basis=basis,
-    ).auto_approve
-
-
 def auto_approval_apply(
     *,
     artifact: ReviewableArtifact,
@@ -207,8 +180,11 @@ def auto_approval_apply(
     currency: str | None = None,
     basis: str = "",
 ) -> AutoApprovalDecision:
-    """``auto_approve_if_allowed`` with the gate's decision, whose reason says why an
-    artifact went to review (flags, validators, no rule, confidence, amount, sampling)."""
+    """Approve ``artifact`` by the tenant's rules when it has no flags, the validators
+    passed and the rule for ``action_type`` agrees (confidence, amount, sampling). Runs
+    inside the caller's write transaction. ``basis`` names what else allowed it (e.g. the
+    dunning level's policy) and is recorded with the rule's reason. The decision's reason
+    says why an artifact went to review instead."""
     if flags:
         return AutoApprovalDecision(False, "flagged for review")
     if not result.validators_passed:

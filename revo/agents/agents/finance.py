@@ -15,7 +15,7 @@ transaction:
   announces collection steps: always reviewed);
 * the tenant: an enabled ``AutoApprovalRule`` with action type ``dunning.level_<n>`` (one
   rule per level, e.g. ``dunning.level_1``) passes the shared gate
-  (``auto_approve_if_allowed``): validators passed, confidence at least the rule's minimum,
+  (``auto_approval_apply``): validators passed, confidence at least the rule's minimum,
   the amount at stake (open balance + the level's fee) within its maximum, and the
   sampling share still sent to review.
 

@@ -13,7 +13,7 @@ from revo.agents import base
 from revo.agents.agents.common import (
     agent_settings,
     answer_data,
-    auto_approve_if_allowed,
+    auto_approval_apply,
     finding_flags,
     injection_flags,
     llm_fields,
@@ -205,7 +205,7 @@ class SalesAgent(base.BaseAgent):
                 flagged_reasons=flags,
                 **llm_fields(proposal),
             )
-            approved = auto_approve_if_allowed(
+            approved = auto_approval_apply(
                 artifact=artifact,
                 action_type="deal.proposal",
                 result=proposal,
@@ -213,7 +213,7 @@ class SalesAgent(base.BaseAgent):
                 run_id=context.run_id,
                 amount=amount,
                 currency=currency,
-            )
+            ).auto_approve
         return base.ItemResult.processed(
             f"deal #{deal.pk} for {amount} {currency}", artifacts=1, auto_approved=int(approved)
         )

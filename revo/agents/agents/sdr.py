@@ -18,7 +18,7 @@ from revo.agents import base
 from revo.agents.agents.common import (
     agent_settings,
     answer_data,
-    auto_approve_if_allowed,
+    auto_approval_apply,
     finding_flags,
     injection_flags,
     llm_fields,
@@ -294,12 +294,15 @@ class SDRAgent(base.BaseAgent):
                 draft=draft,
                 run_id=context.run_id,
             )
-            approved = outcome.message is not None and auto_approve_if_allowed(
-                artifact=outcome.message,
-                action_type="outreach.first_touch",
-                result=result,
-                flags=list(outcome.message.flagged_reasons),
-                run_id=context.run_id,
+            approved = (
+                outcome.message is not None
+                and auto_approval_apply(
+                    artifact=outcome.message,
+                    action_type="outreach.first_touch",
+                    result=result,
+                    flags=list(outcome.message.flagged_reasons),
+                    run_id=context.run_id,
+                ).auto_approve
             )
         if outcome.message is not None:
             return base.ItemResult.processed(
@@ -375,13 +378,13 @@ class SDRAgent(base.BaseAgent):
                 flagged_reasons=flags,
                 **llm_fields(result),
             )
-            approved = auto_approve_if_allowed(
+            approved = auto_approval_apply(
                 artifact=message,
                 action_type="outreach.follow_up",
                 result=result,
                 flags=flags,
                 run_id=context.run_id,
-            )
+            ).auto_approve
         return base.ItemResult.processed(
             f"follow-up {due.step} drafted", artifacts=1, auto_approved=int(approved)
         )
