@@ -8,16 +8,16 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from revo.agents.models import AgentRunItem
-from revo.agents.parallel import process_concurrently
+from revo.agents.parallel import ItemPool, process_concurrently
 from revo.llm.backends import reset_backends
 from revo.llm.errors import LLMConnectionError
 from tests.agents.helpers import reference_data, run_agent
 from tests.agents.worker_support import each_lead_once_problems, model_server  # noqa: F401
 from tests.leads.factories import LeadFactory
-from tests.workers import committed_tenant  # noqa: F401 - fixture
+from tests.workers import committed_tenant, wait_until  # noqa: F401 - fixture
 
 
 class Tracker:
@@ -101,10 +101,10 @@ def test_an_error_that_stops_the_run_lets_the_items_in_flight_finish_and_be_reco
     assert tracker.running == 0
 
 
-def _backends_of_this_database() -> int:
+def _live_backends(pids: set[int]) -> set[int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [list(pids)])
+        return {pid for (pid,) in cursor.fetchall()}
 
 
 def test_a_collected_db_test_keeps_the_test_database(db):
@@ -114,7 +114,7 @@ def test_a_collected_db_test_keeps_the_test_database(db):
 
 @pytest.mark.slow
 def test_an_sdr_run_with_four_threads_does_each_lead_once_and_closes_its_connections(
-    committed_tenant, model_server, settings
+    committed_tenant, model_server, settings, monkeypatch
 ):
     # given 24 new leads, a model taking 100 ms a call and four item threads
     reference_data()
@@ -128,7 +128,16 @@ def test_an_sdr_run_with_four_threads_does_each_lead_once_and_closes_its_connect
     settings.LLM_MAX_CONCURRENCY = 4
     settings.AGENT_ITEM_CONCURRENCY = 4
     reset_backends()
-    before = _backends_of_this_database()
+    thread_backends: set[int] = set()
+    thread_start = ItemPool._thread_start
+
+    def start_and_note_the_backend(pool: ItemPool) -> None:
+        thread_start(pool)
+        with connections["default"].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            thread_backends.add(cursor.fetchone()[0])
+
+    monkeypatch.setattr(ItemPool, "_thread_start", start_and_note_the_backend)
 
     # when one SDR run works through them
     try:
@@ -141,4 +150,6 @@ def test_an_sdr_run_with_four_threads_does_each_lead_once_and_closes_its_connect
     assert model_server.max_in_flight == 4
     assert each_lead_once_problems(leads) == []
     assert AgentRunItem.objects.filter(run=run).count() == 24
-    assert _backends_of_this_database() == before
+    assert len(thread_backends) == 4
+    # a closed connection's server process ends a moment after the client hung up
+    wait_until(lambda: not _live_backends(thread_backends), timeout=10)
