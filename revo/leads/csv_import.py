@@ -29,24 +29,19 @@ from revo.audit.models import StateTransition
 from revo.core.exceptions import Conflict, InvalidInput
 from revo.leads.csv_headers import HEADER_ALIASES
 from revo.leads.models import Lead, LeadStatus
-from revo.leads.validation import clean_lead_data, format_errors
+from revo.leads.validation import LEAD_DATA_FIELDS, clean_lead_data, format_errors
 
 OnExisting = Literal["update", "skip"]
 BATCH_SIZE = 1000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-_IMPORT_FIELDS = (
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "industry",
-    "company_size",
-    "website",
-    "phone",
-    "country",
-    "notes",
+# A row's plain fields: the email is the key, the source is read on its own (the row's or
+# the import's), the lawful basis and consent note come from the import's options.
+_IMPORT_FIELDS = tuple(
+    name
+    for name in LEAD_DATA_FIELDS
+    if name not in {"email", "source", "lawful_basis", "consent_note"}
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -102,6 +104,13 @@ class _DealObjectView(ApiView):
     def get_queryset(self) -> QuerySet[Deal]:
         return deal_list()
 
+    def _change(self, request: Request, input_class: type, change: Callable[..., Deal]) -> Response:
+        """Validate the body with ``input_class`` and apply ``change`` to this deal."""
+        deal = self.get_object()
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _respond(change(deal=deal, by=request.user, **data.validated_data))
+
 
 class DealDetailView(_DealObjectView):
     """One deal; edit an open deal's fields (the stage moves through its own endpoints)."""
@@ -116,11 +125,7 @@ class DealDetailView(_DealObjectView):
         tags=DEALS_TAG, request=DealUpdateInputSerializer, responses={200: DealMutationSerializer}
     )
     def patch(self, request: Request, pk: int) -> Response:
-        deal = self.get_object()
-        data = DealUpdateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deal = services.deal_update(deal=deal, by=request.user, **data.validated_data)
-        return _respond(deal)
+        return self._change(request, DealUpdateInputSerializer, services.deal_update)
 
 
 class DealAdvanceView(_DealObjectView):
@@ -134,11 +139,7 @@ class DealAdvanceView(_DealObjectView):
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        deal = self.get_object()
-        data = DealAdvanceInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deal = services.deal_advance(deal=deal, by=request.user, **data.validated_data)
-        return _respond(deal)
+        return self._change(request, DealAdvanceInputSerializer, services.deal_advance)
 
 
 class DealLostView(_DealObjectView):
@@ -151,13 +152,7 @@ class DealLostView(_DealObjectView):
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        deal = self.get_object()
-        data = DealLostInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deal = services.deal_mark_lost(
-            deal=deal, reason=data.validated_data["reason"], by=request.user
-        )
-        return _respond(deal)
+        return self._change(request, DealLostInputSerializer, services.deal_mark_lost)
 
 
 class DealWonView(_DealObjectView):
@@ -170,10 +165,4 @@ class DealWonView(_DealObjectView):
     )
     @idempotent
     def post(self, request: Request, pk: int) -> Response:
-        deal = self.get_object()
-        data = DealWonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        deal = services.deal_mark_won(
-            deal=deal, reason=data.validated_data["reason"], by=request.user
-        )
-        return _respond(deal)
+        return self._change(request, DealWonInputSerializer, services.deal_mark_won)

@@ -8,23 +8,11 @@ from revo.api.serializers import StrictInputSerializer
 from revo.leads.csv_import import ImportReport
 from revo.leads.facts import COMPANY_SIZE_MAX
 from revo.leads.models import LEAD_TRANSITIONS, LawfulBasis, Lead, Reply
+from revo.leads.validation import LEAD_DATA_FIELDS
 
 LEAD_OUTPUT_FIELDS = (
     "id",
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "title",
-    "industry",
-    "company_size",
-    "website",
-    "phone",
-    "country",
-    "source",
-    "notes",
-    "lawful_basis",
-    "consent_note",
+    *LEAD_DATA_FIELDS,
     "owner",
     "score",
     "score_reasons",
