@@ -12,8 +12,8 @@ import pytest
 
 from revo.agents import services
 from revo.agents.models import AgentRun, AgentRunItem
-from revo.audit.models import StateTransition
 from tests.agents.helpers import items
+from tests.agents.worker_support import run_transitions
 
 
 def _run(*item_ids: str, **options: object) -> AgentRun:
@@ -24,12 +24,6 @@ def _run(*item_ids: str, **options: object) -> AgentRun:
 
 def _execute(run: AgentRun) -> services.ExecutionOutcome:
     return services.agent_run_execute(run_id=str(run.run_id))
-
-
-def _hand_backs(run: AgentRun) -> int:
-    return StateTransition.objects.filter(
-        object_id=str(run.pk), field="status", transition="hand_back"
-    ).count()
 
 
 @pytest.fixture
@@ -58,7 +52,7 @@ def test_a_run_hands_itself_back_after_its_slice_and_goes_on_where_it_stopped(
     assert last.handed_back is False
     assert scripted_agent.processed == ["a", "b", "c"]
     assert (done.status, done.attempts, done.seen, done.processed) == ("succeeded", 1, 3, 3)
-    assert _hand_backs(run) == 2
+    assert run_transitions(run, "hand_back") == 2
     assert set(AgentRunItem.objects.filter(run=run).values_list("attempt", flat=True)) == {1}
 
 

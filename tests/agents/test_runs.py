@@ -250,3 +250,32 @@ def test_a_task_without_a_tenant_refuses_to_run(db):
     result = agent_run_task.apply(args=["00000000-0000-0000-0000-000000000000"])
 
     assert isinstance(result.result, TenantRequired)
+
+
+def test_the_runs_admin_redrives_a_dead_run_and_leaves_a_succeeded_one(
+    tenant, tenant_client, scripted_agent, settings, django_capture_on_commit_callbacks
+):
+    # given a dead run and a succeeded one, and an admin in the runs admin
+    settings.AGENT_RUN_MAX_ATTEMPTS = 1
+    dead = _run(items=["down"])
+    services.agent_run_execute(run_id=str(dead.run_id))
+    done = _run(items=["a"])
+    services.agent_run_execute(run_id=str(done.run_id))
+    tenant_client.force_login(UserFactory(role=Role.ADMIN))
+
+    # when both are re-driven from the list's action
+    with django_capture_on_commit_callbacks() as enqueued:
+        response = tenant_client.post(
+            "/admin/agents/agentrun/",
+            {"action": "redrive", "_selected_action": [dead.pk, done.pk]},
+            follow=True,
+        )
+
+    # then the dead one is queued again as a retry (and sent), the other left as it was
+    assert response.status_code == 200
+    assert "1 run(s) re-driven; 1 not dead or failed." in response.content.decode()
+    dead.refresh_from_db()
+    done.refresh_from_db()
+    assert (dead.status, dead.trigger) == (RunStatus.QUEUED, "retry")
+    assert done.status == RunStatus.SUCCEEDED
+    assert len(enqueued) == 1

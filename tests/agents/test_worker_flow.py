@@ -46,3 +46,33 @@ def test_a_worker_runs_lead_to_dunning_with_approvals_between_the_stages(
 
     assert walk.first_touch.llm_backend == "ollama"
     assert model_server.count("/api/chat") >= 7
+
+
+@pytest.mark.slow
+def test_run_pipeline_without_sync_follows_the_workers_to_the_end(
+    committed_tenant, celery_worker, model_server
+):
+    # given a worker on the agent queues and three new leads
+    import io
+
+    from django.core.management import call_command
+
+    from tests.leads.factories import LeadFactory
+
+    celery_worker(queues=list(django_settings.AGENT_QUEUES), env=agent_worker_env(model_server.url))
+    reference_data()
+    for _ in range(3):
+        LeadFactory(title="VP Sales", notes="Industry: software\nEmployees: 300")
+
+    # when the command enqueues the SDR stage and follows it
+    out = io.StringIO()
+    call_command(
+        "run_pipeline", "--tenant", committed_tenant.slug, "--agent", "sdr", "--timeout", "60",
+        stdout=out,
+    )  # fmt: skip
+
+    # then it printed the stage's progress from the worker and the summary
+    text = out.getvalue()
+    assert "sdr: succeeded 3/3" in text
+    assert "pipeline succeeded" in text
+    assert AgentRun.objects.get(agent="sdr").trigger == "cli"

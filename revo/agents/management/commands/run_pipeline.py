@@ -8,6 +8,7 @@ from django.core.management.base import (
     CommandParser,
     OutputWrapper,
 )
+from django.db.models import Count, F
 from django_tenants.utils import tenant_context
 
 from revo.agents import base, services
@@ -90,7 +91,8 @@ class Command(BaseCommand):
         while time.monotonic() < deadline:
             pipeline.refresh_from_db()
             runs = list(runs_for_pipeline(pipeline))
-            line = "  ".join(_run_progress(r) for r in runs) or "waiting for a worker"
+            done = _items_done(runs)
+            line = "  ".join(_run_progress(r, done) for r in runs) or "waiting for a worker"
             if line != last_line:
                 self.stdout.write(f"[{pipeline.status}] {line}")
                 last_line = line
@@ -127,12 +129,21 @@ class Command(BaseCommand):
                 self.stderr.write(f"{run.agent}: {run.error_payload.get('message', '')}")
 
 
-def _run_progress(run: AgentRun) -> str:
+def _items_done(runs: list[AgentRun]) -> dict[int, int]:
+    """Items each run's current attempt has recorded, in one query."""
+    rows = (
+        AgentRunItem.objects.filter(run__in=runs, attempt=F("run__attempts"))
+        .values("run")
+        .annotate(n=Count("id"))
+    )
+    return {row["run"]: row["n"] for row in rows}
+
+
+def _run_progress(run: AgentRun, done: dict[int, int]) -> str:
     """``sdr: running 27/54`` (this attempt's items recorded / selected)."""
     if run.items_total is None:
         return f"{run.agent}: {run.status}"
-    done = AgentRunItem.objects.filter(run=run, attempt=run.attempts).count()
-    return f"{run.agent}: {run.status} {done}/{run.items_total}"
+    return f"{run.agent}: {run.status} {done.get(run.pk, 0)}/{run.items_total}"
 
 
 class ProgressBar:
