@@ -27,3 +27,15 @@ class AuditIdField(serializers.IntegerField):
 
     def get_attribute(self, instance: object) -> object:
         return getattr(instance, "audit_id", None)
+
+
+def with_audit_id(output: type[serializers.ModelSerializer], name: str) -> type:
+    """The mutation answer of ``output``: its fields plus ``audit_id`` (a class named
+    ``name``, which is also its OpenAPI component name)."""
+    fields = (*output.Meta.fields, "audit_id")
+    meta = type("Meta", (output.Meta,), {"fields": fields, "read_only_fields": fields})
+    return type(
+        name,
+        (output,),
+        {"audit_id": AuditIdField(), "Meta": meta, "__module__": output.__module__},
+    )

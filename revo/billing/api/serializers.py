@@ -4,7 +4,7 @@ from datetime import date
 
 from rest_framework import serializers
 
-from revo.api.mutations import AuditIdField
+from revo.api.mutations import with_audit_id
 from revo.api.serializers import StrictInputSerializer
 from revo.billing.models import Invoice, InvoiceLine, Payment, PaymentMethod
 
@@ -79,12 +79,7 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentMutationSerializer(PaymentOutputSerializer):
-    audit_id = AuditIdField()
-
-    class Meta(PaymentOutputSerializer.Meta):
-        fields = (*PaymentOutputSerializer.Meta.fields, "audit_id")
-        read_only_fields = fields
+PaymentMutationSerializer = with_audit_id(PaymentOutputSerializer, "PaymentMutationSerializer")
 
 
 class InvoiceDetailOutputSerializer(InvoiceOutputSerializer):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from revo.api.mutations import AuditIdField
+from revo.api.mutations import with_audit_id
 from revo.api.serializers import StrictInputSerializer
 from revo.contracts.models import Contract, ContractLine, NegotiationParty, NegotiationRound
 
@@ -66,12 +66,9 @@ class ContractDetailOutputSerializer(ContractOutputSerializer):
         read_only_fields = fields
 
 
-class ContractMutationSerializer(ContractDetailOutputSerializer):
-    audit_id = AuditIdField()
-
-    class Meta(ContractDetailOutputSerializer.Meta):
-        fields = (*CONTRACT_FIELDS, "lines", "audit_id")
-        read_only_fields = fields
+ContractMutationSerializer = with_audit_id(
+    ContractDetailOutputSerializer, "ContractMutationSerializer"
+)
 
 
 class ContractReviseInputSerializer(StrictInputSerializer):
@@ -98,12 +95,9 @@ class NegotiationRoundOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NegotiationRoundMutationSerializer(NegotiationRoundOutputSerializer):
-    audit_id = AuditIdField()
-
-    class Meta(NegotiationRoundOutputSerializer.Meta):
-        fields = (*NegotiationRoundOutputSerializer.Meta.fields, "audit_id")
-        read_only_fields = fields
+NegotiationRoundMutationSerializer = with_audit_id(
+    NegotiationRoundOutputSerializer, "NegotiationRoundMutationSerializer"
+)
 
 
 class NegotiationRoundInputSerializer(StrictInputSerializer):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from revo.accounts.models import User
-from revo.api.mutations import AuditIdField
+from revo.api.mutations import with_audit_id
 from revo.api.serializers import StrictInputSerializer
 from revo.audit.services import allowed_transitions
 from revo.deals.models import STAGE_TRANSITIONS, Deal, DealStage, QualificationLevel
@@ -62,12 +62,7 @@ class DealOutputSerializer(serializers.ModelSerializer):
         )
 
 
-class DealMutationSerializer(DealOutputSerializer):
-    audit_id = AuditIdField()
-
-    class Meta(DealOutputSerializer.Meta):
-        fields = (*DEAL_OUTPUT_FIELDS, "audit_id")
-        read_only_fields = fields
+DealMutationSerializer = with_audit_id(DealOutputSerializer, "DealMutationSerializer")
 
 
 def _level() -> serializers.ChoiceField:

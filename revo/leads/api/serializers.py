@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from revo.accounts.models import User
-from revo.api.mutations import AuditIdField
+from revo.api.mutations import AuditIdField, with_audit_id
 from revo.api.serializers import StrictInputSerializer
 from revo.leads.csv_import import ImportReport
 from revo.leads.facts import COMPANY_SIZE_MAX
@@ -43,12 +43,7 @@ class LeadOutputSerializer(serializers.ModelSerializer):
         )
 
 
-class LeadMutationSerializer(LeadOutputSerializer):
-    audit_id = AuditIdField()
-
-    class Meta(LeadOutputSerializer.Meta):
-        fields = (*LEAD_OUTPUT_FIELDS, "audit_id")
-        read_only_fields = fields
+LeadMutationSerializer = with_audit_id(LeadOutputSerializer, "LeadMutationSerializer")
 
 
 class _LeadDataInput(StrictInputSerializer):
